@@ -1,0 +1,134 @@
+//! Command-line flags, as parsed; each command checks them into its own config.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Make TLS public-key pinning safe to operate.
+///
+/// Exit codes: 0 fine, 1 findings, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "pinwarden", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Chain, level and SPKI pin of every certificate in files, bundles, stdin
+    /// (`-`) or live endpoints (HOST[:PORT]).
+    Pin(PinArgs),
+    /// Write a pin set as the configuration of a client platform.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PinArgs {
+    /// Files (PEM bundles, DER), `-` for stdin, or HOST[:PORT] (port 443 by default).
+    #[arg(required = true, value_name = "FILE|HOST[:PORT]|-")]
+    pub(crate) inputs: Vec<String>,
+    /// Output format (table on a terminal unless told).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<PinFormat>,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+    /// Only certificates at this level.
+    #[arg(long, value_enum, default_value_t = LevelFilter::All)]
+    pub(crate) level: LevelFilter,
+    /// Trust anchors for completing chains and for validation verdicts:
+    /// `webpki` (Mozilla's, built in), `system`, `none`, or a PEM/DER file.
+    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
+    pub(crate) roots: String,
+    /// Server name to send (SNI) and validate, instead of the host's.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) sni: Option<String>,
+    /// Connect to this address instead of resolving the host (IP or IP:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) connect: Option<String>,
+    /// Seconds allowed for connecting and handshaking, per host.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub(crate) timeout: f64,
+    /// Hosts probed at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub(crate) concurrency: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PinFormat {
+    /// A table for people.
+    Table,
+    /// One `sha256/…` pin per line.
+    Plain,
+    /// `pin-sha256="…"` directives.
+    Hpkp,
+    /// OkHttp `"sha256/…",` lines with the subject as a comment.
+    Okhttp,
+    /// One curl `--pinnedpubkey` value per input.
+    Curl,
+    /// Everything, as JSON.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LevelFilter {
+    Leaf,
+    Intermediate,
+    Root,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// Target platform.
+    #[arg(long = "to", value_name = "FORMAT", value_parser = parse_format)]
+    pub(crate) to: pinwarden_core::export::Format,
+    /// Host pattern: `api.example.com`, `*.example.com` (one label),
+    /// `**.example.com` (any depth, and the domain itself). Repeatable.
+    #[arg(long = "host", value_name = "PATTERN")]
+    pub(crate) hosts: Vec<String>,
+    /// A pin expected in today's chain (any notation). Repeatable.
+    #[arg(long = "pin", value_name = "PIN")]
+    pub(crate) pins: Vec<String>,
+    /// A backup pin: a key held in reserve, not in today's chain. Repeatable.
+    #[arg(long = "backup-pin", value_name = "PIN")]
+    pub(crate) backup_pins: Vec<String>,
+    /// Level of the pinned keys; curl and Envoy match leaf keys only, and iOS
+    /// lists leaf and CA keys separately. Unset means CA level.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub(crate) pin_level: Option<PinLevelArg>,
+    /// Stop enforcing after this date (YYYY-MM-DD), where the platform can.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) expires: Option<String>,
+    /// Exact host patterns also cover every name below them.
+    #[arg(long)]
+    pub(crate) include_subdomains: bool,
+    /// Reject connections whose chain matches no pin (the default, except for hpkp).
+    #[arg(long, conflicts_with = "report_only")]
+    pub(crate) enforce: bool,
+    /// Only report mismatches (TrustKit, HPKP, JSON).
+    #[arg(long)]
+    pub(crate) report_only: bool,
+    /// Where clients send pin-failure reports.
+    #[arg(long, value_name = "URI")]
+    pub(crate) report_uri: Option<String>,
+    /// Identifier of the pin set.
+    #[arg(long, default_value = "adhoc")]
+    pub(crate) id: String,
+    /// HPKP max-age in seconds.
+    #[arg(long, default_value_t = 5_184_000, value_name = "SECS")]
+    pub(crate) max_age: u64,
+    /// Print `{format, content, warnings}` as JSON instead of the config.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PinLevelArg {
+    Leaf,
+    Intermediate,
+    Root,
+}
+
+fn parse_format(s: &str) -> Result<pinwarden_core::export::Format, String> {
+    s.parse()
+}

@@ -1,0 +1,343 @@
+//! Facts about a certificate or a bare public key, read once from DER.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::oid_registry::{
+    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
+    OID_PKCS1_RSAENCRYPTION, OID_SIG_ED448, OID_SIG_ED25519,
+};
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey as ParsedKey;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+use crate::error::Error;
+use crate::pin::SpkiPin;
+
+/// A parsed X.509 certificate: its DER and the facts pinwarden uses.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Certificate {
+    /// Subject distinguished name (RFC 4514 style).
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Subject alternative names, as `DNS:…`, `IP:…`, `email:…`, `URI:…`.
+    pub sans: Vec<String>,
+    /// Serial number as colon-separated hex.
+    pub serial: String,
+    /// Start of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    /// End of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    /// The subject public key.
+    pub key: KeyInfo,
+    /// Whether basicConstraints says this is a CA (false when absent).
+    pub is_ca: bool,
+    /// basicConstraints pathLenConstraint.
+    pub path_len: Option<u32>,
+    /// Subject key identifier, hex.
+    #[serde(serialize_with = "ser_opt_hex")]
+    pub ski: Option<Vec<u8>>,
+    /// Authority key identifier (keyIdentifier field), hex.
+    #[serde(serialize_with = "ser_opt_hex")]
+    pub aki: Option<Vec<u8>>,
+    /// SHA-256 over the whole certificate: a fingerprint that identifies this
+    /// certificate, never a pin (it changes at every re-issuance).
+    #[serde(serialize_with = "ser_hex")]
+    pub fingerprint_sha256: [u8; 32],
+    /// The SPKI pin of the subject public key.
+    pub pin: SpkiPin,
+    #[serde(skip)]
+    has_basic_constraints: bool,
+    #[serde(skip)]
+    pub(crate) subject_raw: Vec<u8>,
+    #[serde(skip)]
+    pub(crate) issuer_raw: Vec<u8>,
+    #[serde(skip)]
+    der: Vec<u8>,
+}
+
+impl Certificate {
+    /// Parses one DER certificate. `index` (from 1) names it in errors.
+    pub fn from_der(der: &[u8], index: usize) -> Result<Self, Error> {
+        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| Error::BadCertificate {
+            index,
+            reason: e.to_string(),
+        })?;
+        let used = der.len() - rest.len();
+        Self::from_parsed(&cert, &der[..used], index)
+    }
+
+    fn from_parsed(cert: &X509Certificate<'_>, der: &[u8], index: usize) -> Result<Self, Error> {
+        let bad = |reason: String| Error::BadCertificate { index, reason };
+        let tbs = &cert.tbs_certificate;
+        let mut facts = Self {
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            sans: Vec::new(),
+            serial: tbs.raw_serial_as_string(),
+            not_before: tbs.validity.not_before.to_datetime(),
+            not_after: tbs.validity.not_after.to_datetime(),
+            key: KeyInfo::from_spki(&tbs.subject_pki),
+            is_ca: false,
+            path_len: None,
+            has_basic_constraints: false,
+            ski: None,
+            aki: None,
+            fingerprint_sha256: Sha256::digest(der).into(),
+            pin: SpkiPin::from_spki_der(tbs.subject_pki.raw),
+            subject_raw: tbs.subject.as_raw().to_vec(),
+            issuer_raw: tbs.issuer.as_raw().to_vec(),
+            der: der.to_vec(),
+        };
+        for ext in tbs.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::BasicConstraints(bc) => {
+                    facts.has_basic_constraints = true;
+                    facts.is_ca = bc.ca;
+                    facts.path_len = bc.path_len_constraint;
+                }
+                ParsedExtension::SubjectKeyIdentifier(id) => facts.ski = Some(id.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    facts.aki = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
+                }
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    facts.sans = san.general_names.iter().filter_map(general_name).collect();
+                }
+                ParsedExtension::ParseError { error } if ext.critical => {
+                    return Err(bad(format!("critical extension {} is malformed: {error}", ext.oid)));
+                }
+                _ => {}
+            }
+        }
+        Ok(facts)
+    }
+
+    /// The certificate's DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Subject and issuer names are byte-identical: a root, or a self-issued cert.
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_raw == self.issuer_raw
+    }
+
+    /// Whether this certificate's signature verifies with `spki_der`.
+    pub fn is_signed_by(&self, spki_der: &[u8]) -> bool {
+        let Ok((_, cert)) = X509Certificate::from_der(&self.der) else {
+            return false;
+        };
+        let Ok((_, spki)) = SubjectPublicKeyInfo::from_der(spki_der) else {
+            return false;
+        };
+        cert.verify_signature(Some(&spki)).is_ok()
+    }
+
+    /// Whether the certificate verifies with its own key.
+    pub fn is_self_signed(&self) -> bool {
+        let Ok((_, cert)) = X509Certificate::from_der(&self.der) else {
+            return false;
+        };
+        self.is_self_issued() && cert.verify_signature(None).is_ok()
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> Vec<u8> {
+        // The DER was parsed when this value was built, so it parses again.
+        X509Certificate::from_der(&self.der)
+            .map(|(_, c)| c.tbs_certificate.subject_pki.raw.to_vec())
+            .unwrap_or_default()
+    }
+
+    /// Where this certificate sits in a chain, from its own contents.
+    pub fn level(&self) -> Level {
+        // Version 1 roots carry no basicConstraints at all.
+        if self.is_self_issued() && (self.is_ca || !self.has_basic_constraints) {
+            Level::Root
+        } else if self.is_ca {
+            Level::Intermediate
+        } else {
+            Level::Leaf
+        }
+    }
+
+    /// A short name for people: the CN, else the whole subject.
+    pub fn display_name(&self) -> &str {
+        short_name(&self.subject)
+    }
+}
+
+/// The common name in an RFC 4514 string, or the whole string.
+pub(crate) fn short_name(dn: &str) -> &str {
+    dn.split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(dn)
+}
+
+fn general_name(name: &GeneralName<'_>) -> Option<String> {
+    Some(match name {
+        GeneralName::DNSName(n) => format!("DNS:{n}"),
+        GeneralName::IPAddress(ip) => match ip.len() {
+            4 => format!("IP:{}", std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*ip).ok()?)),
+            16 => format!("IP:{}", std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*ip).ok()?)),
+            _ => return None,
+        },
+        GeneralName::RFC822Name(n) => format!("email:{n}"),
+        GeneralName::URI(n) => format!("URI:{n}"),
+        _ => return None,
+    })
+}
+
+/// The level of a certificate in a chain.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The end-entity (server) certificate.
+    Leaf,
+    /// A CA certificate issued by another CA.
+    Intermediate,
+    /// A self-issued CA certificate.
+    Root,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Leaf => "leaf",
+            Self::Intermediate => "intermediate",
+            Self::Root => "root",
+        })
+    }
+}
+
+/// A public key's algorithm and size.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct KeyInfo {
+    /// `RSA`, `EC`, `Ed25519`, `Ed448`, or the algorithm OID.
+    pub algorithm: String,
+    /// The curve for EC keys (`P-256`, `P-384`, `P-521`, or an OID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// Size in bits.
+    pub bits: Option<u32>,
+}
+
+impl KeyInfo {
+    fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Self {
+        let alg = &spki.algorithm.algorithm;
+        if *alg == OID_PKCS1_RSAENCRYPTION {
+            let bits = match spki.parsed() {
+                Ok(ParsedKey::RSA(rsa)) => u32::try_from(rsa.key_size()).ok(),
+                _ => None,
+            };
+            return Self::new("RSA", None, bits);
+        }
+        if *alg == OID_KEY_TYPE_EC_PUBLIC_KEY {
+            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
+            let (name, bits) = match curve {
+                Some(c) if c == OID_EC_P256 => ("P-256".to_owned(), Some(256)),
+                Some(c) if c == OID_NIST_EC_P384 => ("P-384".to_owned(), Some(384)),
+                Some(c) if c == OID_NIST_EC_P521 => ("P-521".to_owned(), Some(521)),
+                Some(c) => (c.to_id_string(), None),
+                None => ("unnamed curve".to_owned(), None),
+            };
+            return Self::new("EC", Some(name), bits);
+        }
+        if *alg == OID_SIG_ED25519 {
+            return Self::new("Ed25519", None, Some(256));
+        }
+        if *alg == OID_SIG_ED448 {
+            return Self::new("Ed448", None, Some(456));
+        }
+        Self::new(&alg.to_id_string(), None, None)
+    }
+
+    fn new(algorithm: &str, curve: Option<String>, bits: Option<u32>) -> Self {
+        Self {
+            algorithm: algorithm.to_owned(),
+            curve,
+            bits,
+        }
+    }
+}
+
+impl fmt::Display for KeyInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.curve, self.bits) {
+            (Some(curve), _) => write!(f, "{} {curve}", self.algorithm),
+            (None, Some(bits)) if self.algorithm == "RSA" => write!(f, "RSA {bits}"),
+            _ => f.write_str(&self.algorithm),
+        }
+    }
+}
+
+/// A bare public key (PEM `PUBLIC KEY`, DER SPKI, or the key of a CSR).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PublicKey {
+    /// Where the key came from: `public key` or `certificate request (CN=…)`.
+    pub source: String,
+    /// The key.
+    pub key: KeyInfo,
+    /// Its SPKI pin.
+    pub pin: SpkiPin,
+}
+
+impl PublicKey {
+    /// Parses a DER SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8], index: usize) -> Result<Self, Error> {
+        let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| Error::BadPublicKey {
+            index,
+            reason: e.to_string(),
+        })?;
+        if !rest.is_empty() {
+            return Err(Error::BadPublicKey {
+                index,
+                reason: format!("{} bytes of trailing data", rest.len()),
+            });
+        }
+        Ok(Self {
+            source: "public key".to_owned(),
+            key: KeyInfo::from_spki(&spki),
+            pin: SpkiPin::from_spki_der(spki.raw),
+        })
+    }
+
+    /// The public key inside a PKCS#10 certificate signing request: how a
+    /// pre-generated backup key is usually handed around.
+    pub fn from_csr_der(der: &[u8], index: usize) -> Result<Self, Error> {
+        let (_, csr) = X509CertificationRequest::from_der(der).map_err(|e| Error::BadPublicKey {
+            index,
+            reason: format!("certificate request: {e}"),
+        })?;
+        let info = &csr.certification_request_info;
+        Ok(Self {
+            source: format!("certificate request ({})", info.subject),
+            key: KeyInfo::from_spki(&info.subject_pki),
+            pin: SpkiPin::from_spki_der(info.subject_pki.raw),
+        })
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn ser_hex<S: serde::Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&to_hex(bytes))
+}
+
+fn ser_opt_hex<S: serde::Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(b) => s.serialize_str(&to_hex(b)),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,39 @@
+//! pinwarden-core: the pure core of pinwarden.
+//!
+//! Pins, host patterns, pin sets, certificate facts, chain assembly and the
+//! platform exports. No I/O and no async: callers bring bytes and get values.
+//!
+//! # Getting started
+//! ```
+//! use pinwarden_core::{SpkiPin, decode};
+//!
+//! // Any notation a client uses parses to the same pin.
+//! let pin: SpkiPin = "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".parse()?;
+//! assert_eq!(pin.to_string(), "sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+//!
+//! // A fingerprint pasted by mistake says so.
+//! assert!("AB:CD:EF:01".parse::<SpkiPin>().unwrap_err().to_string().contains("fingerprint"));
+//!
+//! // Bytes without certificates are an error, not a panic.
+//! assert!(decode(b"hello").is_err());
+//! # Ok::<(), pinwarden_core::PinError>(())
+//! ```
+
+mod cert;
+mod chain;
+mod error;
+pub mod export;
+mod host;
+mod input;
+mod pin;
+mod pinset;
+mod truststore;
+
+pub use cert::{Certificate, KeyInfo, Level, PublicKey};
+pub use chain::{Chain, ChainStatus, Link, OrderProblem, assemble, presented};
+pub use error::{Error, PinError};
+pub use host::{HostPattern, PatternKind};
+pub use input::{Decoded, Item, decode};
+pub use pin::SpkiPin;
+pub use pinset::{PinEntry, PinRole, PinSet};
+pub use truststore::{Anchor, TrustStore};

@@ -1,0 +1,123 @@
+//! Pin sets: which hosts, which pins, and how they are enforced.
+
+use std::fmt;
+
+use time::Date;
+
+use crate::cert::Level;
+use crate::host::{HostPattern, PatternKind};
+use crate::pin::SpkiPin;
+
+/// Whether a pin is expected in today's chains or held in reserve.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PinRole {
+    /// Matches a key in today's chains.
+    #[default]
+    Primary,
+    /// A key held in reserve (another CA, a pre-generated key) for when the
+    /// primary must go: the escape hatch that prevents a lock-out.
+    Backup,
+}
+
+impl fmt::Display for PinRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Primary => "primary",
+            Self::Backup => "backup",
+        })
+    }
+}
+
+/// One pin of a pin set.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PinEntry {
+    /// The pin.
+    pub pin: SpkiPin,
+    /// Primary or backup.
+    #[serde(default)]
+    pub role: PinRole,
+    /// The level of the pinned key, when known. Platforms that check only the
+    /// leaf (curl, Envoy) and iOS (separate CA and leaf lists) need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// A label for people (`ISRG Root X1`, `backup key 2027`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl PinEntry {
+    /// Whether the pinned key is a leaf key.
+    pub fn is_leaf(&self) -> bool {
+        self.level == Some(Level::Leaf)
+    }
+}
+
+/// A set of pins for some hosts.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PinSet {
+    /// Identifier of the set.
+    pub id: String,
+    /// Host patterns the set applies to.
+    pub hosts: Vec<HostPattern>,
+    /// The pins: a chain matches when any of its keys is among them.
+    pub pins: Vec<PinEntry>,
+    /// Enforce (reject on mismatch) or report only.
+    pub enforce: bool,
+    /// Whether an exact host pattern also covers every name below it.
+    #[serde(default)]
+    pub include_subdomains: bool,
+    /// After this date the set should no longer be enforced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+    /// Where clients send pin-failure reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_uri: Option<String>,
+}
+
+impl PinSet {
+    /// The patterns as clients must apply them: with `include_subdomains`,
+    /// an exact name reaches every depth below it (`**.`).
+    pub fn effective_hosts(&self) -> Vec<HostPattern> {
+        self.hosts
+            .iter()
+            .map(|h| match h.kind() {
+                PatternKind::Exact if self.include_subdomains => h.with_kind(PatternKind::AnyDepth),
+                _ => h.clone(),
+            })
+            .collect()
+    }
+
+    /// Whether `host` is covered by the set.
+    pub fn covers(&self, host: &str) -> bool {
+        self.effective_hosts().iter().any(|p| p.matches(host))
+    }
+
+    /// The backup pins.
+    pub fn backups(&self) -> impl Iterator<Item = &PinEntry> {
+        self.pins.iter().filter(|p| p.role == PinRole::Backup)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn include_subdomains_widens_exact_patterns_only() {
+        let set = PinSet {
+            id: "api".into(),
+            hosts: vec!["example.com".parse().unwrap(), "*.cdn.example.net".parse().unwrap()],
+            pins: vec![],
+            enforce: true,
+            include_subdomains: true,
+            expires: None,
+            report_uri: None,
+        };
+        assert!(set.covers("example.com"));
+        assert!(set.covers("a.b.example.com"));
+        assert!(set.covers("x.cdn.example.net"));
+        assert!(!set.covers("a.x.cdn.example.net"));
+        assert!(!set.covers("cdn.example.net"));
+    }
+}
