@@ -33,14 +33,15 @@ fn checked(args: &ExportArgs) -> anyhow::Result<(PinSet, Options)> {
         PinLevelArg::Root => Level::Root,
     });
     let mut pins: Vec<PinEntry> = Vec::new();
-    for (texts, role) in [(&args.pins, PinRole::Primary), (&args.backup_pins, PinRole::Backup)] {
+    for (texts, role) in [
+        (&args.pins, PinRole::Primary),
+        (&args.backup_pins, PinRole::Backup),
+    ] {
         for text in texts {
-            let pin: SpkiPin = text
-                .parse()
-                .map_err(|source| pinwarden_core::Error::Pin {
-                    input: text.clone(),
-                    source,
-                })?;
+            let pin: SpkiPin = text.parse().map_err(|reason| pinwarden_core::Error::Pin {
+                input: text.clone(),
+                reason,
+            })?;
             if pins.iter().any(|p| p.pin == pin) {
                 bail!("pin {pin} is given twice");
             }
@@ -65,10 +66,10 @@ fn checked(args: &ExportArgs) -> anyhow::Result<(PinSet, Options)> {
                 .with_context(|| format!("--expires {d:?} is not a date like 2027-06-30"))
         })
         .transpose()?;
-    if let Some(uri) = &args.report_uri {
-        if !(uri.starts_with("https://") || uri.starts_with("http://")) {
-            bail!("--report-uri {uri:?} must be an http(s) URL");
-        }
+    if let Some(uri) = &args.report_uri
+        && !(uri.starts_with("https://") || uri.starts_with("http://"))
+    {
+        bail!("--report-uri {uri:?} must be an http(s) URL");
     }
     // HPKP is report-only unless enforcing is asked for; everything else enforces.
     let enforce = if args.report_only {

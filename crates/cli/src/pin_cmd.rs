@@ -40,7 +40,10 @@ pub(crate) struct Row {
     pub(crate) subject: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub(crate) not_after: Option<time::OffsetDateTime>,
     pub(crate) key: pinwarden_core::KeyInfo,
     pub(crate) pin: pinwarden_core::SpkiPin,
@@ -80,7 +83,10 @@ pub(crate) fn run(args: PinArgs) -> anyhow::Result<ExitCode> {
     let mut filled = gather(inputs, &args, &roots)?.into_iter();
     let mut reports: Vec<InputReport> = reports
         .into_iter()
-        .map(|r| r.or_else(|| filled.next()).expect("one report per classified input"))
+        .map(|r| {
+            r.or_else(|| filled.next())
+                .expect("one report per classified input")
+        })
         .collect();
     for report in &mut reports {
         report.rows.retain(|r| keep(args.level, r.level));
@@ -92,7 +98,11 @@ pub(crate) fn run(args: PinArgs) -> anyhow::Result<ExitCode> {
         }
     }
     pin_render::render(&reports, format, roots.store.as_ref())?;
-    Ok(if failed_any { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed_any {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn keep(filter: LevelFilter, level: Option<pinwarden_core::Level>) -> bool {
@@ -195,8 +205,10 @@ fn probe_all(
     let bar = if targets.len() > 1 && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(targets.len() as u64);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} probing {pos}/{len} hosts {wide_bar} {elapsed}")
-                .context("progress template")?,
+            ProgressStyle::with_template(
+                "{spinner} probing {pos}/{len} hosts {wide_bar} {elapsed}",
+            )
+            .context("progress template")?,
         );
         bar
     } else {
@@ -223,7 +235,18 @@ fn from_bytes(input: &str, bytes: &[u8], store: &TrustStore) -> InputReport {
         Err(e) => return failed(input, kind, format!("{input}: {e}")),
     };
     let mut report = empty(input, kind);
-    report.errors = decoded.errors.iter().map(|e| format!("{input}: {e}")).collect();
+    report.errors = decoded
+        .errors
+        .iter()
+        .map(|e| format!("{input}: {e}"))
+        .collect();
+    if decoded.items.is_empty() && decoded.errors.is_empty() {
+        report.errors.push(format!(
+            "{input}: no certificate or public key in it ({})",
+            decoded.skipped.join("; ")
+        ));
+        return report;
+    }
     report.notes = decoded.skipped.clone();
     let mut certs = Vec::new();
     for (i, item) in decoded.items.into_iter().enumerate() {
@@ -289,7 +312,9 @@ fn from_probe(label: &str, probe: pinwarden_probe::Probe, store: &TrustStore) ->
         let chains = vec![chain];
         add_store_roots(&mut report, &chains, store);
         report.notes.extend(chain_notes(&chains, &certs, store));
-        report.notes.extend(problems.iter().map(OrderProblem::to_string));
+        report
+            .notes
+            .extend(problems.iter().map(OrderProblem::to_string));
         report.chains = chains;
     }
     report.verdict = Some(probe.verdict);
@@ -372,7 +397,10 @@ fn chain_notes(chains: &[Chain], certs: &[Certificate], store: &TrustStore) -> V
         .collect();
     let mut notes: Vec<String> = bad.iter().take(SHOWN).cloned().collect();
     if bad.len() > SHOWN {
-        notes.push(format!("… and {} more incomplete chains (see --json)", bad.len() - SHOWN));
+        notes.push(format!(
+            "… and {} more incomplete chains (see --json)",
+            bad.len() - SHOWN
+        ));
     }
     notes
 }

@@ -10,7 +10,11 @@ use pinwarden_core::{Level, TrustStore};
 use crate::args::PinFormat;
 use crate::pin_cmd::{InputReport, Row};
 
-pub(crate) fn render(reports: &[InputReport], format: PinFormat, store: &TrustStore) -> anyhow::Result<()> {
+pub(crate) fn render(
+    reports: &[InputReport],
+    format: PinFormat,
+    store: &TrustStore,
+) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = anstream::AutoStream::auto(stdout.lock());
     match format {
@@ -21,9 +25,16 @@ pub(crate) fn render(reports: &[InputReport], format: PinFormat, store: &TrustSt
         }
         PinFormat::Table => table(&mut out, reports)?,
         PinFormat::Plain => lines(&mut out, reports, |r| r.pin.to_string())?,
-        PinFormat::Hpkp => lines(&mut out, reports, |r| format!("pin-sha256=\"{}\";", r.pin.to_base64()))?,
+        PinFormat::Hpkp => lines(&mut out, reports, |r| {
+            format!("pin-sha256=\"{}\";", r.pin.to_base64())
+        })?,
         PinFormat::Okhttp => lines(&mut out, reports, |r| {
-            format!("\"{}\", // {} ({})", r.pin, short(&r.subject), level_name(r.level))
+            format!(
+                "\"{}\", // {} ({})",
+                r.pin,
+                short(&r.subject),
+                level_name(r.level)
+            )
         })?,
         PinFormat::Curl => {
             for report in reports.iter().filter(|r| !r.rows.is_empty()) {
@@ -40,7 +51,11 @@ pub(crate) fn render(reports: &[InputReport], format: PinFormat, store: &TrustSt
     Ok(())
 }
 
-fn lines(out: &mut impl std::io::Write, reports: &[InputReport], line: impl Fn(&Row) -> String) -> anyhow::Result<()> {
+fn lines(
+    out: &mut impl std::io::Write,
+    reports: &[InputReport],
+    line: impl Fn(&Row) -> String,
+) -> anyhow::Result<()> {
     // Large bundles: one buffered write per line, no per-line locking.
     let mut buf = String::new();
     for row in reports.iter().flat_map(|r| &r.rows) {
@@ -90,7 +105,8 @@ fn table(out: &mut impl std::io::Write, reports: &[InputReport]) -> anyhow::Resu
                     None => "—".to_owned(),
                 };
                 t.add_row([
-                    r.position.map_or_else(|| "store".to_owned(), |p| p.to_string()),
+                    r.position
+                        .map_or_else(|| "store".to_owned(), |p| p.to_string()),
                     level_name(r.level).to_owned(),
                     short(&r.subject).to_owned(),
                     r.issuer.as_deref().map_or("—", short).to_owned(),
@@ -119,5 +135,7 @@ fn level_name(level: Option<Level>) -> &'static str {
 
 /// The CN of a distinguished name, else the whole name.
 fn short(dn: &str) -> &str {
-    dn.split(", ").find_map(|p| p.strip_prefix("CN=")).unwrap_or(dn)
+    dn.split(", ")
+        .find_map(|p| p.strip_prefix("CN="))
+        .unwrap_or(dn)
 }

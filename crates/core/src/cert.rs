@@ -111,7 +111,10 @@ impl Certificate {
                     facts.sans = san.general_names.iter().filter_map(general_name).collect();
                 }
                 ParsedExtension::ParseError { error } if ext.critical => {
-                    return Err(bad(format!("critical extension {} is malformed: {error}", ext.oid)));
+                    return Err(bad(format!(
+                        "critical extension {} is malformed: {error}",
+                        ext.oid
+                    )));
                 }
                 _ => {}
             }
@@ -185,8 +188,14 @@ fn general_name(name: &GeneralName<'_>) -> Option<String> {
     Some(match name {
         GeneralName::DNSName(n) => format!("DNS:{n}"),
         GeneralName::IPAddress(ip) => match ip.len() {
-            4 => format!("IP:{}", std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*ip).ok()?)),
-            16 => format!("IP:{}", std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*ip).ok()?)),
+            4 => format!(
+                "IP:{}",
+                std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*ip).ok()?)
+            ),
+            16 => format!(
+                "IP:{}",
+                std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*ip).ok()?)
+            ),
             _ => return None,
         },
         GeneralName::RFC822Name(n) => format!("email:{n}"),
@@ -242,7 +251,11 @@ impl KeyInfo {
             return Self::new("RSA", None, bits);
         }
         if *alg == OID_KEY_TYPE_EC_PUBLIC_KEY {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok());
             let (name, bits) = match curve {
                 Some(c) if c == OID_EC_P256 => ("P-256".to_owned(), Some(256)),
                 Some(c) if c == OID_NIST_EC_P384 => ("P-384".to_owned(), Some(384)),
@@ -294,10 +307,11 @@ pub struct PublicKey {
 impl PublicKey {
     /// Parses a DER SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8], index: usize) -> Result<Self, Error> {
-        let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| Error::BadPublicKey {
-            index,
-            reason: e.to_string(),
-        })?;
+        let (rest, spki) =
+            SubjectPublicKeyInfo::from_der(der).map_err(|e| Error::BadPublicKey {
+                index,
+                reason: e.to_string(),
+            })?;
         if !rest.is_empty() {
             return Err(Error::BadPublicKey {
                 index,
@@ -314,10 +328,11 @@ impl PublicKey {
     /// The public key inside a PKCS#10 certificate signing request: how a
     /// pre-generated backup key is usually handed around.
     pub fn from_csr_der(der: &[u8], index: usize) -> Result<Self, Error> {
-        let (_, csr) = X509CertificationRequest::from_der(der).map_err(|e| Error::BadPublicKey {
-            index,
-            reason: format!("certificate request: {e}"),
-        })?;
+        let (_, csr) =
+            X509CertificationRequest::from_der(der).map_err(|e| Error::BadPublicKey {
+                index,
+                reason: format!("certificate request: {e}"),
+            })?;
         let info = &csr.certification_request_info;
         Ok(Self {
             source: format!("certificate request ({})", info.subject),

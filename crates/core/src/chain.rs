@@ -103,7 +103,10 @@ impl<'a> Issuers<'a> {
     fn new(certs: &'a [Certificate]) -> Self {
         let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::with_capacity(certs.len());
         for (i, c) in certs.iter().enumerate() {
-            by_subject.entry(c.subject_raw.as_slice()).or_default().push(i);
+            by_subject
+                .entry(c.subject_raw.as_slice())
+                .or_default()
+                .push(i);
         }
         Self { certs, by_subject }
     }
@@ -188,11 +191,11 @@ fn walk(issuers: &Issuers<'_>, store: &TrustStore, start: usize) -> Chain {
 pub fn assemble(certs: &[Certificate], store: &TrustStore) -> Vec<Chain> {
     let issuers = Issuers::new(certs);
     let mut is_issuer = vec![false; certs.len()];
-    for i in 0..certs.len() {
-        if !certs[i].is_self_issued() {
-            if let Some(p) = issuers.issuer_of(i) {
-                is_issuer[p] = true;
-            }
+    for (i, cert) in certs.iter().enumerate() {
+        if !cert.is_self_issued()
+            && let Some(p) = issuers.issuer_of(i)
+        {
+            is_issuer[p] = true;
         }
     }
     let mut chains: Vec<Chain> = (0..certs.len())

@@ -7,12 +7,12 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum Error {
     /// A pin in some notation could not be read.
-    #[error("bad pin {input:?}: {source}")]
+    #[error("bad pin {input:?}: {reason}")]
     Pin {
         /// The text as given.
         input: String,
         /// Why it was refused.
-        source: PinError,
+        reason: PinError,
     },
     /// A host pattern could not be read.
     #[error("bad host pattern {input:?}: {reason}")]

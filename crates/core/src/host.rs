@@ -75,7 +75,7 @@ impl FromStr for HostPattern {
             input: input.to_owned(),
             reason,
         };
-        let s = input.trim().trim_end_matches('.').to_ascii_lowercase();
+        let s = input.trim().to_ascii_lowercase();
         let (kind, domain) = if let Some(rest) = s.strip_prefix("**.") {
             (PatternKind::AnyDepth, rest)
         } else if let Some(rest) = s.strip_prefix("*.") {
@@ -83,6 +83,7 @@ impl FromStr for HostPattern {
         } else {
             (PatternKind::Exact, s.as_str())
         };
+        let domain = domain.strip_suffix('.').unwrap_or(domain);
         if domain.is_empty() {
             return Err(bad("no domain name"));
         }
@@ -92,7 +93,9 @@ impl FromStr for HostPattern {
             ));
         }
         if domain.contains("://") || domain.contains('/') {
-            return Err(bad("a host pattern is a name, not a URL: drop the scheme and path"));
+            return Err(bad(
+                "a host pattern is a name, not a URL: drop the scheme and path",
+            ));
         }
         if domain.contains(':') {
             return Err(bad("a host pattern has no port"));
@@ -104,7 +107,10 @@ impl FromStr for HostPattern {
             if label.len() > 63 {
                 return Err(bad("a label is longer than 63 characters"));
             }
-            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
                 return Err(bad(
                     "only letters, digits, '-' and '_' are allowed in a label (use the punycode form of IDNs)",
                 ));
@@ -114,7 +120,9 @@ impl FromStr for HostPattern {
             }
         }
         if kind != PatternKind::Exact && !domain.contains('.') {
-            return Err(bad("a wildcard directly under a top-level domain matches far too much"));
+            return Err(bad(
+                "a wildcard directly under a top-level domain matches far too much",
+            ));
         }
         Ok(Self {
             kind,
@@ -199,6 +207,7 @@ mod tests {
         for (input, needle) in [
             ("", "no domain"),
             ("*.", "no domain"),
+            ("**.", "no domain"),
             ("api.*.example.com", "wildcard"),
             ("*foo.example.com", "wildcard"),
             ("https://example.com/", "URL"),

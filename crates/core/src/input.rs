@@ -103,20 +103,27 @@ fn decode_pem(text: &[u8]) -> Decoded {
         block += 1;
         rest = &rest[start + b"-----BEGIN ".len()..];
         let Some(label_end) = find(rest, b"-----") else {
-            out.errors.push(bad_pem(block, "the BEGIN line is not closed by -----"));
+            out.errors
+                .push(bad_pem(block, "the BEGIN line is not closed by -----"));
             break;
         };
         let label = String::from_utf8_lossy(&rest[..label_end]).into_owned();
         rest = &rest[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
         let Some(body_end) = find(rest, end_marker.as_bytes()) else {
-            out.errors.push(bad_pem(block, &format!("no {end_marker} line (truncated?)")));
+            out.errors.push(bad_pem(
+                block,
+                &format!("no {end_marker} line (truncated?)"),
+            ));
             break;
         };
         let body = &rest[..body_end];
         rest = &rest[body_end + end_marker.len()..];
         if find(body, b"-----BEGIN ").is_some() {
-            out.errors.push(bad_pem(block, &format!("a new block starts before {end_marker}")));
+            out.errors.push(bad_pem(
+                block,
+                &format!("a new block starts before {end_marker}"),
+            ));
             continue;
         }
         let der = match decode_base64_body(body) {

@@ -88,15 +88,21 @@ impl FromStr for SpkiPin {
             return decode_base64(inner);
         }
         if let Some((algo, _)) = s.split_once('=').filter(|(a, _)| a.starts_with("pin-")) {
-            return Err(PinError::UnsupportedAlgorithm(algo["pin-".len()..].to_owned()));
+            return Err(PinError::UnsupportedAlgorithm(
+                algo["pin-".len()..].to_owned(),
+            ));
         }
         // curl's sha256//… must be tried before the single-slash form.
-        if let Some(rest) = strip_prefix_ci(s, "sha256//").or_else(|| strip_prefix_ci(s, "sha256/")) {
+        if let Some(rest) = strip_prefix_ci(s, "sha256//").or_else(|| strip_prefix_ci(s, "sha256/"))
+        {
             return decode_base64(rest);
         }
         if let Some((algo, _)) = s.split_once('/') {
             let algo = algo.to_ascii_lowercase();
-            if matches!(algo.as_str(), "sha1" | "sha384" | "sha512" | "md5" | "sha224") {
+            if matches!(
+                algo.as_str(),
+                "sha1" | "sha384" | "sha512" | "md5" | "sha224"
+            ) {
                 return Err(PinError::UnsupportedAlgorithm(algo));
             }
         }
@@ -134,19 +140,29 @@ fn decode_base64(s: &str) -> Result<SpkiPin, PinError> {
     {
         return Err(PinError::BadBase64Char { ch, pos });
     }
+    if s.len() % 4 != 0 {
+        return Err(PinError::BadBase64(format!(
+            "{} characters is not a whole number of base64 quads (truncated?); a pin has 44",
+            s.len()
+        )));
+    }
     let bytes = STANDARD
         .decode(s)
         .map_err(|e| PinError::BadBase64(e.to_string()))?;
-    let digest: [u8; 32] = bytes.as_slice().try_into().map_err(|_| PinError::WrongLength {
-        bytes: bytes.len(),
-        encoding: "base64",
-    })?;
+    let digest: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| PinError::WrongLength {
+            bytes: bytes.len(),
+            encoding: "base64",
+        })?;
     Ok(SpkiPin(digest))
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 fn is_hex(s: &str) -> bool {
@@ -214,11 +230,17 @@ mod tests {
     #[test]
     fn sha1_digests_are_named() {
         // 20 bytes in base64 and in hex: a SHA-1 digest.
-        let err = "sha256/2jmj7l5rSw0yVb/vlWAYkK/YBwk=".parse::<SpkiPin>().unwrap_err();
+        let err = "sha256/2jmj7l5rSw0yVb/vlWAYkK/YBwk="
+            .parse::<SpkiPin>()
+            .unwrap_err();
         assert!(err.to_string().contains("SHA-1"), "{err}");
-        let err = "da39a3ee5e6b4b0d3255bfef95601890afd80709".parse::<SpkiPin>().unwrap_err();
+        let err = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+            .parse::<SpkiPin>()
+            .unwrap_err();
         assert!(err.to_string().contains("SHA-1"), "{err}");
-        let err = "sha1/2jmj7l5rSw0yVb/vlWAYkK/YBwk=".parse::<SpkiPin>().unwrap_err();
+        let err = "sha1/2jmj7l5rSw0yVb/vlWAYkK/YBwk="
+            .parse::<SpkiPin>()
+            .unwrap_err();
         assert!(err.to_string().contains("sha1"), "{err}");
     }
 
@@ -256,7 +278,10 @@ mod tests {
         ];
         for (text, needle) in cases {
             let err = text.parse::<SpkiPin>().unwrap_err().to_string();
-            assert!(err.contains(needle), "{text:?} gave {err:?}, wanted {needle:?}");
+            assert!(
+                err.contains(needle),
+                "{text:?} gave {err:?}, wanted {needle:?}"
+            );
         }
     }
 

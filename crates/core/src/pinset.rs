@@ -107,7 +107,10 @@ mod tests {
     fn include_subdomains_widens_exact_patterns_only() {
         let set = PinSet {
             id: "api".into(),
-            hosts: vec!["example.com".parse().unwrap(), "*.cdn.example.net".parse().unwrap()],
+            hosts: vec![
+                "example.com".parse().unwrap(),
+                "*.cdn.example.net".parse().unwrap(),
+            ],
             pins: vec![],
             enforce: true,
             include_subdomains: true,

@@ -64,8 +64,8 @@ impl TrustStore {
             // certificate holds them whole, so put the SEQUENCE header back.
             let subject_raw = der_sequence(ta.subject.as_ref());
             let spki_der = der_sequence(ta.subject_public_key_info.as_ref());
-            let subject = name_to_string(&subject_raw)
-                .unwrap_or_else(|| "(unreadable name)".to_owned());
+            let subject =
+                name_to_string(&subject_raw).unwrap_or_else(|| "(unreadable name)".to_owned());
             store.push(Anchor {
                 subject,
                 pin: SpkiPin::from_spki_der(&spki_der),

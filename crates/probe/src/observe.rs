@@ -103,15 +103,25 @@ pub async fn probe_many(
 async fn probe_inner(target: &Target, options: &ProbeOptions) -> Result<Probe, Error> {
     let label = target.label();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server_name = ServerName::try_from(target.server_name().to_owned()).map_err(|e| {
-        Error::BadTarget {
+    let server_name =
+        ServerName::try_from(target.server_name().to_owned()).map_err(|e| Error::BadTarget {
             input: target.server_name().to_owned(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
 
     let addrs: Vec<SocketAddr> = match target.connect {
         Some(addr) => vec![addr],
+        // RFC 6761 §6.4: resolvers should answer these negatively at once,
+        // without asking any server.
+        None if target.host == "invalid" || target.host.ends_with(".invalid") => {
+            return Err(Error::Resolve {
+                host: target.host.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "names under .invalid never resolve (RFC 6761)",
+                ),
+            });
+        }
         None => tokio::net::lookup_host((target.host.as_str(), target.port))
             .await
             .map_err(|source| Error::Resolve {
@@ -202,18 +212,42 @@ fn judge(
     if roots.rustls.is_empty() {
         return Verdict::Untrusted("no trust anchors were loaded (--roots none)".to_owned());
     }
-    let verifier = match WebPkiServerVerifier::builder_with_provider(roots.rustls.clone(), provider).build() {
-        Ok(v) => v,
-        Err(e) => return Verdict::Untrusted(format!("can't build a verifier: {e}")),
-    };
-    let certs: Vec<CertificateDer<'_>> = chain.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+    let verifier =
+        match WebPkiServerVerifier::builder_with_provider(roots.rustls.clone(), provider).build() {
+            Ok(v) => v,
+            Err(e) => return Verdict::Untrusted(format!("can't build a verifier: {e}")),
+        };
+    let certs: Vec<CertificateDer<'_>> = chain
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
     match verifier.verify_server_cert(&certs[0], &certs[1..], name, &[], UnixTime::now()) {
         Ok(_) => Verdict::Trusted,
-        Err(e) => Verdict::Untrusted(
-            e.to_string()
-                .trim_start_matches("invalid peer certificate: ")
-                .to_owned(),
-        ),
+        Err(e) => Verdict::Untrusted(explain(&e)),
+    }
+}
+
+/// rustls names some failures only by their variant; say them in words.
+fn explain(err: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(cert_err) = err else {
+        return err.to_string();
+    };
+    match cert_err {
+        C::UnknownIssuer => {
+            "unknown issuer: the chain does not lead to a root in the trust store".to_owned()
+        }
+        C::BadSignature => "a signature in the chain does not verify".to_owned(),
+        C::Expired => "a certificate in the chain has expired".to_owned(),
+        C::NotValidYet => "a certificate in the chain is not valid yet".to_owned(),
+        C::NotValidForName => "the certificate is not valid for the server name".to_owned(),
+        C::InvalidPurpose => "a certificate is not valid for TLS server authentication".to_owned(),
+        C::BadEncoding => "a certificate is malformed".to_owned(),
+        C::UnhandledCriticalExtension => {
+            "a certificate has an unknown critical extension".to_owned()
+        }
+        C::Revoked => "a certificate is revoked".to_owned(),
+        other => other.to_string(),
     }
 }
 

@@ -37,7 +37,10 @@ impl Target {
     pub fn set_connect(&mut self, text: &str) -> Result<(), Error> {
         let addr = text
             .parse::<SocketAddr>()
-            .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, self.port)))
+            .or_else(|_| {
+                text.parse::<IpAddr>()
+                    .map(|ip| SocketAddr::new(ip, self.port))
+            })
             .map_err(|_| Error::BadTarget {
                 input: text.to_owned(),
                 reason: "--connect takes an IP address or IP:PORT".to_owned(),
@@ -75,14 +78,22 @@ impl FromStr for Target {
             }
         };
         let port = match port {
-            Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad("the port must be 1–65535"))?,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| bad("the port must be 1–65535"))?,
             None => 443,
         };
         if host.is_empty() {
             return Err(bad("no host"));
         }
         let is_ip = host.parse::<IpAddr>().is_ok();
-        if !is_ip && !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') {
+        if !is_ip
+            && !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        {
             return Err(bad("not a host name or IP address"));
         }
         Ok(Self {
@@ -109,7 +120,13 @@ mod tests {
         assert_eq!(t.label(), "[::1]:8443");
         let t: Target = "https://example.com/path".parse().unwrap();
         assert_eq!(t.host, "example.com");
-        for bad in ["", "example.com:0", "example.com:99999", "[::1", "exa mple.com"] {
+        for bad in [
+            "",
+            "example.com:0",
+            "example.com:99999",
+            "[::1",
+            "exa mple.com",
+        ] {
             assert!(bad.parse::<Target>().is_err(), "{bad:?}");
         }
     }

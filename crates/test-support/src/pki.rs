@@ -111,7 +111,12 @@ impl Ca {
     /// A server certificate for `names`, valid from yesterday for 90 days.
     pub fn leaf(&self, names: &[&str], kind: KeyKind) -> Leaf {
         let now = OffsetDateTime::now_utc();
-        self.leaf_valid(names, kind, now - Duration::days(1), now + Duration::days(90))
+        self.leaf_valid(
+            names,
+            kind,
+            now - Duration::days(1),
+            now + Duration::days(90),
+        )
     }
 
     /// A server certificate for `names` with the given validity.
@@ -169,6 +174,9 @@ impl Pki {
 
     /// Leaf, intermediate and root as one PEM bundle.
     pub fn full_chain_pem(&self) -> String {
-        format!("{}{}{}", self.leaf.pem, self.intermediate.pem, self.root.pem)
+        format!(
+            "{}{}{}",
+            self.leaf.pem, self.intermediate.pem, self.root.pem
+        )
     }
 }

@@ -38,7 +38,9 @@ impl TlsServer {
         let std_listener =
             std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 works");
         std_listener.set_nonblocking(true).expect("nonblocking");
-        let addr = std_listener.local_addr().expect("a bound socket has an address");
+        let addr = std_listener
+            .local_addr()
+            .expect("a bound socket has an address");
         let (stop, mut stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()

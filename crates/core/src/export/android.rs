@@ -39,9 +39,18 @@ pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
     }
     for entry in &set.pins {
         if let Some(label) = &entry.label {
-            let _ = writeln!(out, "            <!-- {} ({}) -->", xml_escape(label).replace("--", "- -"), entry.role);
+            let _ = writeln!(
+                out,
+                "            <!-- {} ({}) -->",
+                xml_escape(label).replace("--", "- -"),
+                entry.role
+            );
         }
-        let _ = writeln!(out, "            <pin digest=\"SHA-256\">{}</pin>", entry.pin.to_base64());
+        let _ = writeln!(
+            out,
+            "            <pin digest=\"SHA-256\">{}</pin>",
+            entry.pin.to_base64()
+        );
     }
     out.push_str("        </pin-set>\n    </domain-config>\n</network-security-config>\n");
     warn_no_reporting(set, "Android's Network Security Config", warnings);

@@ -12,7 +12,9 @@ pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
         .collect();
     warn_leaf_only(set, "curl", warnings);
     if set.hosts.len() > 1 || set.hosts.iter().any(|h| h.domain().contains('*')) {
-        warnings.push("curl applies --pinnedpubkey to the transfer it is given, whatever the host".to_owned());
+        warnings.push(
+            "curl applies --pinnedpubkey to the transfer it is given, whatever the host".to_owned(),
+        );
     }
     warn_no_expiry(set, "curl", warnings);
     // Base64 never contains a single quote, so the argument is safe in '…'.

@@ -7,7 +7,11 @@ use super::{quote, warn_leaf_only, warn_no_expiry, warn_no_reporting};
 use crate::pinset::PinSet;
 
 pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
-    let hosts: Vec<String> = set.effective_hosts().iter().map(ToString::to_string).collect();
+    let hosts: Vec<String> = set
+        .effective_hosts()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let mut out = format!(
         "# pinwarden pin set {} for {}\n\
          transport_socket:\n  name: envoy.transport_sockets.tls\n  typed_config:\n    \
@@ -15,10 +19,11 @@ pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
         set.id.replace('\n', " "),
         hosts.join(", ")
     );
-    if let [only] = set.hosts.as_slice() {
-        if only.kind() == crate::host::PatternKind::Exact && !set.include_subdomains {
-            let _ = writeln!(out, "    sni: {}", quote(only.domain()));
-        }
+    if let [only] = set.hosts.as_slice()
+        && only.kind() == crate::host::PatternKind::Exact
+        && !set.include_subdomains
+    {
+        let _ = writeln!(out, "    sni: {}", quote(only.domain()));
     }
     out.push_str(
         "    common_tls_context:\n      validation_context:\n        \

@@ -11,7 +11,11 @@ use crate::pinset::PinSet;
 
 use super::Options;
 
-pub(super) fn render(set: &PinSet, options: &Options, warnings: &mut Vec<String>) -> Result<String, String> {
+pub(super) fn render(
+    set: &PinSet,
+    options: &Options,
+    warnings: &mut Vec<String>,
+) -> Result<String, String> {
     if set.backups().next().is_none() {
         return Err(
             "RFC 7469 requires a backup pin (a key not in the current chain): add one with --backup-pin"
@@ -21,19 +25,32 @@ pub(super) fn render(set: &PinSet, options: &Options, warnings: &mut Vec<String>
     if set.pins.len() < 2 {
         return Err("RFC 7469 requires at least two pins".to_owned());
     }
-    let name = if set.enforce { "Public-Key-Pins" } else { "Public-Key-Pins-Report-Only" };
+    let name = if set.enforce {
+        "Public-Key-Pins"
+    } else {
+        "Public-Key-Pins-Report-Only"
+    };
     let mut directives: Vec<String> = set
         .pins
         .iter()
         .map(|e| format!("pin-sha256={}", quote(&e.pin.to_base64())))
         .collect();
     directives.push(format!("max-age={}", options.hpkp_max_age));
-    let any_depth = set.effective_hosts().iter().any(|h| h.kind() != PatternKind::Exact);
+    let any_depth = set
+        .effective_hosts()
+        .iter()
+        .any(|h| h.kind() != PatternKind::Exact);
     if any_depth {
         directives.push("includeSubDomains".to_owned());
     }
-    if set.effective_hosts().iter().any(|h| h.kind() == PatternKind::OneLabel) {
-        warnings.push("HPKP's includeSubDomains covers every depth; one-label patterns widen".to_owned());
+    if set
+        .effective_hosts()
+        .iter()
+        .any(|h| h.kind() == PatternKind::OneLabel)
+    {
+        warnings.push(
+            "HPKP's includeSubDomains covers every depth; one-label patterns widen".to_owned(),
+        );
     }
     if let Some(uri) = &set.report_uri {
         directives.push(format!("report-uri={}", quote(uri)));
@@ -46,6 +63,9 @@ pub(super) fn render(set: &PinSet, options: &Options, warnings: &mut Vec<String>
             options.hpkp_max_age
         ));
     }
-    warnings.push("browsers ignore HPKP since Chrome 72 and Firefox 72; only custom clients read it".to_owned());
+    warnings.push(
+        "browsers ignore HPKP since Chrome 72 and Firefox 72; only custom clients read it"
+            .to_owned(),
+    );
     Ok(format!("{name}: {}\n", directives.join("; ")))
 }

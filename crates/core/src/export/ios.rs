@@ -60,7 +60,10 @@ pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
             "\t\t\t<key>{}</key>\n\t\t\t<dict>\n\t\t\t\t<key>NSIncludesSubdomains</key>\n\t\t\t\t<{sub}/>\n",
             xml_escape(host.domain())
         );
-        for (key, pins) in [("NSPinnedCAIdentities", &ca), ("NSPinnedLeafIdentities", &leaf)] {
+        for (key, pins) in [
+            ("NSPinnedCAIdentities", &ca),
+            ("NSPinnedLeafIdentities", &leaf),
+        ] {
             if pins.is_empty() {
                 continue;
             }

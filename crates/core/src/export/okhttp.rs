@@ -8,10 +8,18 @@ use super::{quote, warn_no_expiry, warn_no_reporting};
 use crate::pinset::PinSet;
 
 pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
-    let mut out = format!("// pinwarden pin set {}\nval certificatePinner = CertificatePinner.Builder()\n", set.id.replace('\n', " "));
+    let mut out = format!(
+        "// pinwarden pin set {}\nval certificatePinner = CertificatePinner.Builder()\n",
+        set.id.replace('\n', " ")
+    );
     let pins: Vec<String> = set.pins.iter().map(|e| quote(&e.pin.to_string())).collect();
     for host in set.effective_hosts() {
-        let _ = writeln!(out, "    .add({}, {})", quote(&host.to_string()), pins.join(", "));
+        let _ = writeln!(
+            out,
+            "    .add({}, {})",
+            quote(&host.to_string()),
+            pins.join(", ")
+        );
     }
     out.push_str("    .build()\n");
     warn_no_expiry(set, "OkHttp's CertificatePinner", warnings);

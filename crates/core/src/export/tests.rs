@@ -1,7 +1,7 @@
 use super::*;
 use crate::cert::Level;
-use crate::pinset::{PinEntry, PinRole};
 use crate::pin::SpkiPin;
+use crate::pinset::{PinEntry, PinRole};
 
 fn entry(seed: &[u8], role: PinRole, level: Option<Level>) -> PinEntry {
     PinEntry {
@@ -34,7 +34,13 @@ fn run(set: &PinSet, format: Format) -> Result<Export, Error> {
 #[test]
 fn report_only_is_refused_where_the_platform_always_enforces() {
     let s = set(&["api.example.com"], false);
-    for format in [Format::AndroidNsc, Format::IosPlist, Format::Okhttp, Format::Curl, Format::Envoy] {
+    for format in [
+        Format::AndroidNsc,
+        Format::IosPlist,
+        Format::Okhttp,
+        Format::Curl,
+        Format::Envoy,
+    ] {
         let err = run(&s, format).unwrap_err().to_string();
         assert!(err.contains("report-only"), "{format}: {err}");
     }
@@ -58,10 +64,23 @@ fn trustkit_refuses_a_single_enforced_pin() {
 fn hpkp_needs_a_backup_and_defaults_to_report_only() {
     let mut s = set(&["api.example.com"], false);
     let out = run(&s, Format::Hpkp).unwrap();
-    assert!(out.content.starts_with("Public-Key-Pins-Report-Only: pin-sha256=\""), "{}", out.content);
-    assert!(out.content.contains("report-uri=\"https://r.example/report?a=1&b=2\""));
+    assert!(
+        out.content
+            .starts_with("Public-Key-Pins-Report-Only: pin-sha256=\""),
+        "{}",
+        out.content
+    );
+    assert!(
+        out.content
+            .contains("report-uri=\"https://r.example/report?a=1&b=2\"")
+    );
     s.enforce = true;
-    assert!(run(&s, Format::Hpkp).unwrap().content.starts_with("Public-Key-Pins: "));
+    assert!(
+        run(&s, Format::Hpkp)
+            .unwrap()
+            .content
+            .starts_with("Public-Key-Pins: ")
+    );
     for p in &mut s.pins {
         p.role = PinRole::Primary;
     }
@@ -74,14 +93,22 @@ fn leaf_only_platforms_warn_about_ca_pins() {
     let s = set(&["api.example.com"], true);
     for format in [Format::Curl, Format::Envoy] {
         let out = run(&s, format).unwrap();
-        assert!(out.warnings.iter().any(|w| w.contains("only the leaf")), "{format}: {:?}", out.warnings);
+        assert!(
+            out.warnings.iter().any(|w| w.contains("only the leaf")),
+            "{format}: {:?}",
+            out.warnings
+        );
     }
-    let mut leaf = s.clone();
+    let mut leaf = s;
     for p in &mut leaf.pins {
         p.level = Some(Level::Leaf);
     }
     let out = run(&leaf, Format::Curl).unwrap();
-    assert!(!out.warnings.iter().any(|w| w.contains("only the leaf")), "{:?}", out.warnings);
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("only the leaf")),
+        "{:?}",
+        out.warnings
+    );
 }
 
 #[test]
@@ -100,8 +127,17 @@ fn okhttp_keeps_patterns_and_widens_include_subdomains() {
     let mut s = set(&["api.example.com", "*.example.net"], true);
     s.include_subdomains = true;
     let out = run(&s, Format::Okhttp).unwrap();
-    assert!(out.content.contains(".add(\"**.api.example.com\", \"sha256/"), "{}", out.content);
-    assert!(out.content.contains(".add(\"*.example.net\", "), "{}", out.content);
+    assert!(
+        out.content
+            .contains(".add(\"**.api.example.com\", \"sha256/"),
+        "{}",
+        out.content
+    );
+    assert!(
+        out.content.contains(".add(\"*.example.net\", "),
+        "{}",
+        out.content
+    );
 }
 
 #[test]
@@ -113,7 +149,11 @@ fn xml_special_characters_are_escaped() {
     let mut s = set(&["api.example.com"], true);
     s.pins[0].label = Some("<evil> & --comment".into());
     let out = run(&s, Format::AndroidNsc).unwrap();
-    assert!(out.content.contains("&lt;evil&gt; &amp; - -comment"), "{}", out.content);
+    assert!(
+        out.content.contains("&lt;evil&gt; &amp; - -comment"),
+        "{}",
+        out.content
+    );
 }
 
 #[test]

@@ -1,0 +1,10 @@
+//! pinwarden's command-line behaviour, checked against independent tools:
+//! openssl for SPKI hashes, curl for pins, xmllint / plistlib / PyYAML for the
+//! exported configurations, and rustls servers on 127.0.0.1 for probing.
+
+mod bad_input;
+mod curl_pinned;
+mod export_parsers;
+mod openssl_pins;
+mod probe;
+mod support;
