@@ -1,0 +1,4 @@
+//! pinwarden-core against certificates made by rcgen in test-support.
+
+mod chains;
+mod decode;
