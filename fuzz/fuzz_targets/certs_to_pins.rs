@@ -1,0 +1,21 @@
+//! bytes ==> decode ==> certificate facts ==> pins ==> chains: never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pinwarden_core::{TrustStore, assemble, decode, presented};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(decoded) = decode(data) else { return };
+    let certs: Vec<_> = decoded.certificates().cloned().collect();
+    for cert in &certs {
+        let _ = cert.pin.to_string();
+        let _ = cert.level();
+        let _ = cert.key.to_string();
+        let _ = cert.is_self_signed();
+    }
+    let store = TrustStore::empty();
+    for chain in assemble(&certs, &store) {
+        let _ = chain.status.to_string();
+    }
+    let _ = presented(&certs, &store);
+});
