@@ -6,7 +6,7 @@ use pinwarden_core::{TrustStore, assemble, decode, presented};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(decoded) = decode(data) else { return };
-    let certs: Vec<_> = decoded.certificates().cloned().collect();
+    let certs = decoded.certificates;
     for cert in &certs {
         let _ = cert.pin.to_string();
         let _ = cert.level();

@@ -1,38 +1,62 @@
 //! Output of `pinwarden pin`: a table for people, one-per-line formats for
-//! pipes and configs, JSON for machines.
+//! pipes and configs, JSON for machines. Only the table and JSON decode the
+//! certificates' descriptive facts.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{ErrorKind, IsTerminal as _, Write as _};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize as _;
-use pinwarden_core::{Level, TrustStore};
+use pinwarden_core::{KeyInfo, Level, Link, TrustStore};
+use serde_json::{Value, json};
 
 use crate::args::PinFormat;
-use crate::pin_cmd::{InputReport, Row};
+use crate::pin_report::{InputReport, Row, RowItem};
 
+/// Writes the reports; a reader that goes away early (`| head`) is not an error.
 pub(crate) fn render(
     reports: &[InputReport],
     format: PinFormat,
     store: &TrustStore,
 ) -> anyhow::Result<()> {
+    match write_all(reports, format, store) {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn write_all(
+    reports: &[InputReport],
+    format: PinFormat,
+    store: &TrustStore,
+) -> std::io::Result<()> {
     let stdout = std::io::stdout();
-    let mut out = anstream::AutoStream::auto(stdout.lock());
+    if format == PinFormat::Table {
+        // Colours on a terminal, stripped elsewhere.
+        let mut out = anstream::AutoStream::auto(stdout.lock());
+        table(&mut out, reports, store)?;
+        return out.flush();
+    }
+    let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
         PinFormat::Json => {
-            let doc = serde_json::json!({ "roots": store.name, "inputs": reports });
+            let doc = json!({
+                "roots": store.name,
+                "inputs": reports.iter().map(|r| report_json(r, store)).collect::<Vec<_>>(),
+            });
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        PinFormat::Table => table(&mut out, reports)?,
-        PinFormat::Plain => lines(&mut out, reports, |r| r.pin.to_string())?,
-        PinFormat::Hpkp => lines(&mut out, reports, |r| {
+        PinFormat::Table => unreachable!("handled above"),
+        PinFormat::Plain => lines(&mut out, reports, |_, r| r.pin.to_string())?,
+        PinFormat::Hpkp => lines(&mut out, reports, |_, r| {
             format!("pin-sha256=\"{}\";", r.pin.to_base64())
         })?,
-        PinFormat::Okhttp => lines(&mut out, reports, |r| {
+        PinFormat::Okhttp => lines(&mut out, reports, |report, r| {
+            let (subject, _, _, _) = describe(report, r, store);
             format!(
                 "\"{}\", // {} ({})",
                 r.pin,
-                short(&r.subject),
+                short(&subject),
                 level_name(r.level)
             )
         })?,
@@ -47,49 +71,172 @@ pub(crate) fn render(
             }
         }
     }
-    out.flush()?;
-    Ok(())
+    out.flush()
 }
 
 fn lines(
     out: &mut impl std::io::Write,
     reports: &[InputReport],
-    line: impl Fn(&Row) -> String,
-) -> anyhow::Result<()> {
-    // Large bundles: one buffered write per line, no per-line locking.
-    let mut buf = String::new();
-    for row in reports.iter().flat_map(|r| &r.rows) {
-        buf.push_str(&line(row));
-        buf.push('\n');
+    line: impl Fn(&InputReport, &Row) -> String,
+) -> std::io::Result<()> {
+    // One write for the lot: bundles of thousands print in one go.
+    let rows: usize = reports.iter().map(|r| r.rows.len()).sum();
+    let mut buf = String::with_capacity(rows * 64);
+    for report in reports {
+        for row in &report.rows {
+            buf.push_str(&line(report, row));
+            buf.push('\n');
+        }
     }
-    out.write_all(buf.as_bytes())?;
-    Ok(())
+    out.write_all(buf.as_bytes())
 }
 
-fn table(out: &mut impl std::io::Write, reports: &[InputReport]) -> anyhow::Result<()> {
+/// Subject, issuer, expiry and key of a row, decoding facts as needed.
+fn describe(
+    report: &InputReport,
+    row: &Row,
+    store: &TrustStore,
+) -> (
+    String,
+    Option<String>,
+    Option<time::OffsetDateTime>,
+    Option<KeyInfo>,
+) {
+    match row.item {
+        RowItem::Cert(i) => {
+            let cert = &report.certs[i];
+            match cert.facts() {
+                Ok(f) => (
+                    f.subject.clone(),
+                    Some(f.issuer.clone()),
+                    Some(f.not_after),
+                    Some(f.key.clone()),
+                ),
+                Err(e) => (format!("({e})"), None, None, None),
+            }
+        }
+        RowItem::Key(i) => {
+            let key = &report.keys[i];
+            (key.source.clone(), None, None, Some(key.key.clone()))
+        }
+        RowItem::Anchor(i) => {
+            let anchor = &store.anchors()[i];
+            match anchor.certificate.as_deref().map(|c| c.facts()) {
+                Some(Ok(f)) => (
+                    f.subject.clone(),
+                    Some(f.issuer.clone()),
+                    Some(f.not_after),
+                    Some(f.key.clone()),
+                ),
+                _ => (
+                    anchor.subject.clone(),
+                    Some(anchor.subject.clone()),
+                    None,
+                    pinwarden_core::PublicKey::from_spki_der(anchor.spki_der(), 1)
+                        .ok()
+                        .map(|k| k.key),
+                ),
+            }
+        }
+    }
+}
+
+fn report_json(report: &InputReport, store: &TrustStore) -> Value {
+    let rows: Vec<Value> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let (subject, issuer, not_after, key) = describe(report, row, store);
+            let mut v = json!({
+                "position": row.position,
+                "source": match (row.item, report.kind) {
+                    (RowItem::Anchor(_), _) => "trust-store",
+                    (_, "host") => "served",
+                    _ => "input",
+                },
+                "level": row.level,
+                "subject": subject,
+                "issuer": issuer,
+                "not_after": not_after.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                "key": key,
+                "pin": row.pin,
+            });
+            let cert = match row.item {
+                RowItem::Cert(i) => Some(&report.certs[i]),
+                RowItem::Anchor(i) => store.anchors()[i].certificate.as_deref(),
+                RowItem::Key(_) => None,
+            };
+            if let Some(cert) = cert {
+                v["certificate"] = serde_json::to_value(cert).unwrap_or(Value::Null);
+            }
+            v
+        })
+        .collect();
+    let chains: Vec<Value> = report
+        .chains
+        .iter()
+        .map(|chain| {
+            let links: Vec<Value> = chain
+                .links
+                .iter()
+                .map(|&link| match link {
+                    Link::Input(i) => json!({
+                        "position": report.link_position(link),
+                        "pin": report.certs[i].pin,
+                    }),
+                    Link::TrustStore(i) => json!({
+                        "trust_store": store.anchors()[i].subject,
+                        "pin": store.anchors()[i].pin,
+                    }),
+                })
+                .collect();
+            let mut v = serde_json::to_value(&chain.status).unwrap_or(Value::Null);
+            v["certificates"] = Value::Array(links);
+            v
+        })
+        .collect();
+    json!({
+        "input": report.input,
+        "kind": report.kind,
+        "address": report.address,
+        "verdict": report.verdict,
+        "rows": rows,
+        "chains": chains,
+        "notes": report.notes,
+        "errors": report.errors,
+    })
+}
+
+fn table(
+    out: &mut impl std::io::Write,
+    reports: &[InputReport],
+    store: &TrustStore,
+) -> std::io::Result<()> {
     let now = time::OffsetDateTime::now_utc();
     let many = reports.len() > 1;
-    for (n, report) in reports.iter().enumerate() {
+    let mut first = true;
+    for report in reports {
         if report.rows.is_empty() && report.notes.is_empty() {
             continue;
         }
         if many || report.kind == "host" {
-            if n > 0 {
+            if !first {
                 writeln!(out)?;
             }
             let mut head = format!("{}", report.input.bold());
             if let Some(addr) = &report.address {
                 head.push_str(&format!(" ({addr})"));
             }
-            if let Some(v) = &report.verdict {
-                let v = match v {
-                    pinwarden_probe::Verdict::Trusted => v.to_string().green().to_string(),
-                    pinwarden_probe::Verdict::Untrusted(_) => v.to_string().yellow().to_string(),
-                };
-                head.push_str(&format!(" — {v}"));
+            match &report.verdict {
+                Some(v @ pinwarden_probe::Verdict::Trusted) => {
+                    head.push_str(&format!(" — {}", v.green()))
+                }
+                Some(v) => head.push_str(&format!(" — {}", v.yellow())),
+                None => {}
             }
             writeln!(out, "{head}")?;
         }
+        first = false;
         if !report.rows.is_empty() {
             let mut t = Table::new();
             t.load_preset(presets::UTF8_FULL_CONDENSED)
@@ -98,21 +245,22 @@ fn table(out: &mut impl std::io::Write, reports: &[InputReport]) -> anyhow::Resu
             if !std::io::stdout().is_terminal() {
                 t.force_no_tty();
             }
-            for r in &report.rows {
-                let expires = match r.not_after {
+            for row in &report.rows {
+                let (subject, issuer, not_after, key) = describe(report, row, store);
+                let expires = match not_after {
                     Some(t) if t < now => format!("{} (expired)", t.date()),
                     Some(t) => t.date().to_string(),
                     None => "—".to_owned(),
                 };
                 t.add_row([
-                    r.position
+                    row.position
                         .map_or_else(|| "store".to_owned(), |p| p.to_string()),
-                    level_name(r.level).to_owned(),
-                    short(&r.subject).to_owned(),
-                    r.issuer.as_deref().map_or("—", short).to_owned(),
+                    level_name(row.level).to_owned(),
+                    short(&subject).to_owned(),
+                    issuer.as_deref().map_or("—", short).to_owned(),
                     expires,
-                    r.key.to_string(),
-                    r.pin.to_string(),
+                    key.map_or_else(|| "—".to_owned(), |k| k.to_string()),
+                    row.pin.to_string(),
                 ]);
             }
             writeln!(out, "{t}")?;

@@ -1,9 +1,12 @@
 //! Facts about a certificate or a bare public key, read once from DER.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
@@ -16,11 +19,38 @@ use x509_parser::public_key::PublicKey as ParsedKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::error::Error;
+use crate::frame::Frame;
 use crate::pin::SpkiPin;
 
-/// A parsed X.509 certificate: its DER and the facts pinwarden uses.
-#[derive(Clone, Debug, serde::Serialize)]
+/// An X.509 certificate: its DER, its pin, and what chain building needs.
+///
+/// Built by locating the certificate's parts (every element's DER framing is
+/// checked); the descriptive [`Facts`] are decoded on first use, so computing
+/// the pins of a bundle of thousands costs little more than hashing.
+#[derive(Clone, Debug)]
 pub struct Certificate {
+    /// The SPKI pin of the subject public key.
+    pub pin: SpkiPin,
+    /// Whether basicConstraints says this is a CA (false when absent).
+    pub is_ca: bool,
+    /// basicConstraints pathLenConstraint.
+    pub path_len: Option<u32>,
+    has_basic_constraints: bool,
+    /// Position in its input, from 1, for messages.
+    index: usize,
+    der: Vec<u8>,
+    subject: Range<usize>,
+    issuer: Range<usize>,
+    spki: Range<usize>,
+    ski: Option<Range<usize>>,
+    aki: Option<Range<usize>>,
+    // Boxed: most certificates of a large bundle never have their facts read.
+    facts: OnceLock<Box<Result<Facts, String>>>,
+}
+
+/// What a certificate says about itself, for people.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Facts {
     /// Subject distinguished name (RFC 4514 style).
     pub subject: String,
     /// Issuer distinguished name.
@@ -37,89 +67,66 @@ pub struct Certificate {
     pub not_after: OffsetDateTime,
     /// The subject public key.
     pub key: KeyInfo,
-    /// Whether basicConstraints says this is a CA (false when absent).
-    pub is_ca: bool,
-    /// basicConstraints pathLenConstraint.
-    pub path_len: Option<u32>,
-    /// Subject key identifier, hex.
-    #[serde(serialize_with = "ser_opt_hex")]
-    pub ski: Option<Vec<u8>>,
-    /// Authority key identifier (keyIdentifier field), hex.
-    #[serde(serialize_with = "ser_opt_hex")]
-    pub aki: Option<Vec<u8>>,
     /// SHA-256 over the whole certificate: a fingerprint that identifies this
     /// certificate, never a pin (it changes at every re-issuance).
     #[serde(serialize_with = "ser_hex")]
     pub fingerprint_sha256: [u8; 32],
-    /// The SPKI pin of the subject public key.
-    pub pin: SpkiPin,
-    #[serde(skip)]
-    has_basic_constraints: bool,
-    #[serde(skip)]
-    pub(crate) subject_raw: Vec<u8>,
-    #[serde(skip)]
-    pub(crate) issuer_raw: Vec<u8>,
-    #[serde(skip)]
-    der: Vec<u8>,
 }
 
 impl Certificate {
-    /// Parses one DER certificate. `index` (from 1) names it in errors.
+    /// Reads the certificate at the start of `der`. `index` (from 1) names it in errors.
     pub fn from_der(der: &[u8], index: usize) -> Result<Self, Error> {
-        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| Error::BadCertificate {
-            index,
-            reason: e.to_string(),
-        })?;
-        let used = der.len() - rest.len();
-        Self::from_parsed(&cert, &der[..used], index)
+        let frame = Frame::parse(der).map_err(|reason| Error::BadCertificate { index, reason })?;
+        let owned = frame.der.to_vec();
+        Ok(Self::from_frame(&frame, owned, index))
     }
 
-    fn from_parsed(cert: &X509Certificate<'_>, der: &[u8], index: usize) -> Result<Self, Error> {
-        let bad = |reason: String| Error::BadCertificate { index, reason };
-        let tbs = &cert.tbs_certificate;
-        let mut facts = Self {
-            subject: tbs.subject.to_string(),
-            issuer: tbs.issuer.to_string(),
-            sans: Vec::new(),
-            serial: tbs.raw_serial_as_string(),
-            not_before: tbs.validity.not_before.to_datetime(),
-            not_after: tbs.validity.not_after.to_datetime(),
-            key: KeyInfo::from_spki(&tbs.subject_pki),
-            is_ca: false,
-            path_len: None,
-            has_basic_constraints: false,
-            ski: None,
-            aki: None,
-            fingerprint_sha256: Sha256::digest(der).into(),
-            pin: SpkiPin::from_spki_der(tbs.subject_pki.raw),
-            subject_raw: tbs.subject.as_raw().to_vec(),
-            issuer_raw: tbs.issuer.as_raw().to_vec(),
-            der: der.to_vec(),
+    /// Like [`Certificate::from_der`], keeping the buffer instead of copying it.
+    pub(crate) fn from_vec(mut der: Vec<u8>, index: usize) -> Result<Self, Error> {
+        let frame = Frame::parse(&der).map_err(|reason| Error::BadCertificate { index, reason })?;
+        let len = frame.der.len();
+        let cert = Self::from_frame(&frame, Vec::new(), index);
+        der.truncate(len);
+        Ok(Self { der, ..cert })
+    }
+
+    /// `der` is the frame's bytes, owned (or empty, to be filled by the caller).
+    fn from_frame(frame: &Frame<'_>, der: Vec<u8>, index: usize) -> Self {
+        let base = frame.der.as_ptr() as usize;
+        let range = |part: &[u8]| {
+            let start = part.as_ptr() as usize - base;
+            start..start + part.len()
         };
-        for ext in tbs.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::BasicConstraints(bc) => {
-                    facts.has_basic_constraints = true;
-                    facts.is_ca = bc.ca;
-                    facts.path_len = bc.path_len_constraint;
-                }
-                ParsedExtension::SubjectKeyIdentifier(id) => facts.ski = Some(id.0.to_vec()),
-                ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                    facts.aki = aki.key_identifier.as_ref().map(|id| id.0.to_vec());
-                }
-                ParsedExtension::SubjectAlternativeName(san) => {
-                    facts.sans = san.general_names.iter().filter_map(general_name).collect();
-                }
-                ParsedExtension::ParseError { error } if ext.critical => {
-                    return Err(bad(format!(
-                        "critical extension {} is malformed: {error}",
-                        ext.oid
-                    )));
-                }
-                _ => {}
-            }
+        let (has_basic_constraints, (is_ca, path_len)) = match frame.basic_constraints {
+            Some(bc) => (true, bc),
+            None => (false, (false, None)),
+        };
+        Self {
+            pin: SpkiPin::from_spki_der(frame.spki),
+            is_ca,
+            path_len,
+            has_basic_constraints,
+            index,
+            subject: range(frame.subject),
+            issuer: range(frame.issuer),
+            spki: range(frame.spki),
+            ski: frame.ski.map(range),
+            aki: frame.aki.map(range),
+            der,
+            facts: OnceLock::new(),
         }
-        Ok(facts)
+    }
+
+    /// The descriptive facts, decoded on first use.
+    pub fn facts(&self) -> Result<&Facts, Error> {
+        self.facts
+            .get_or_init(|| Box::new(Facts::parse(&self.der)))
+            .as_ref()
+            .as_ref()
+            .map_err(|reason| Error::BadCertificate {
+                index: self.index,
+                reason: reason.clone(),
+            })
     }
 
     /// The certificate's DER encoding.
@@ -127,9 +134,32 @@ impl Certificate {
         &self.der
     }
 
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.der[self.spki.clone()]
+    }
+
+    /// The subject key identifier.
+    pub fn ski(&self) -> Option<&[u8]> {
+        self.ski.clone().map(|r| &self.der[r])
+    }
+
+    /// The authority key identifier's keyIdentifier.
+    pub fn aki(&self) -> Option<&[u8]> {
+        self.aki.clone().map(|r| &self.der[r])
+    }
+
+    pub(crate) fn subject_raw(&self) -> &[u8] {
+        &self.der[self.subject.clone()]
+    }
+
+    pub(crate) fn issuer_raw(&self) -> &[u8] {
+        &self.der[self.issuer.clone()]
+    }
+
     /// Subject and issuer names are byte-identical: a root, or a self-issued cert.
     pub fn is_self_issued(&self) -> bool {
-        self.subject_raw == self.issuer_raw
+        self.subject_raw() == self.issuer_raw()
     }
 
     /// Whether this certificate's signature verifies with `spki_der`.
@@ -145,18 +175,7 @@ impl Certificate {
 
     /// Whether the certificate verifies with its own key.
     pub fn is_self_signed(&self) -> bool {
-        let Ok((_, cert)) = X509Certificate::from_der(&self.der) else {
-            return false;
-        };
-        self.is_self_issued() && cert.verify_signature(None).is_ok()
-    }
-
-    /// The DER SubjectPublicKeyInfo.
-    pub fn spki_der(&self) -> Vec<u8> {
-        // The DER was parsed when this value was built, so it parses again.
-        X509Certificate::from_der(&self.der)
-            .map(|(_, c)| c.tbs_certificate.subject_pki.raw.to_vec())
-            .unwrap_or_default()
+        self.is_self_issued() && self.is_signed_by(self.spki_der())
     }
 
     /// Where this certificate sits in a chain, from its own contents.
@@ -171,9 +190,84 @@ impl Certificate {
         }
     }
 
-    /// A short name for people: the CN, else the whole subject.
-    pub fn display_name(&self) -> &str {
-        short_name(&self.subject)
+    /// The subject as text, or a placeholder when it can't be decoded.
+    pub fn subject_text(&self) -> String {
+        self.facts().map_or_else(
+            |_| format!("(certificate #{}: unreadable subject)", self.index),
+            |f| f.subject.clone(),
+        )
+    }
+
+    /// The issuer as text, or a placeholder when it can't be decoded.
+    pub fn issuer_text(&self) -> String {
+        self.facts().map_or_else(
+            |_| format!("(certificate #{}: unreadable issuer)", self.index),
+            |f| f.issuer.clone(),
+        )
+    }
+
+    /// A short name for people: the subject's CN, else the whole subject.
+    pub fn display_name(&self) -> String {
+        short_name(&self.subject_text()).to_owned()
+    }
+}
+
+impl Facts {
+    fn parse(der: &[u8]) -> Result<Self, String> {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
+        let tbs = &cert.tbs_certificate;
+        let mut sans = Vec::new();
+        for ext in tbs.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    sans = san.general_names.iter().filter_map(general_name).collect();
+                }
+                ParsedExtension::ParseError { error } if ext.critical => {
+                    return Err(format!(
+                        "critical extension {} is malformed: {error}",
+                        ext.oid
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(Self {
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            sans,
+            serial: tbs.raw_serial_as_string(),
+            not_before: tbs.validity.not_before.to_datetime(),
+            not_after: tbs.validity.not_after.to_datetime(),
+            key: KeyInfo::from_spki(&tbs.subject_pki),
+            fingerprint_sha256: Sha256::digest(der).into(),
+        })
+    }
+}
+
+impl serde::Serialize for Certificate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("pin", &self.pin)?;
+        map.serialize_entry("level", &self.level())?;
+        map.serialize_entry("is_ca", &self.is_ca)?;
+        map.serialize_entry("path_len", &self.path_len)?;
+        map.serialize_entry("ski", &self.ski().map(to_hex))?;
+        map.serialize_entry("aki", &self.aki().map(to_hex))?;
+        match self.facts() {
+            Ok(f) => {
+                map.serialize_entry("subject", &f.subject)?;
+                map.serialize_entry("issuer", &f.issuer)?;
+                map.serialize_entry("sans", &f.sans)?;
+                map.serialize_entry("serial", &f.serial)?;
+                map.serialize_entry("not_before", &f.not_before.format(&Rfc3339).ok())?;
+                map.serialize_entry("not_after", &f.not_after.format(&Rfc3339).ok())?;
+                map.serialize_entry("key", &f.key)?;
+                map.serialize_entry("fingerprint_sha256", &to_hex(&f.fingerprint_sha256))?;
+            }
+            Err(e) => map.serialize_entry("facts_error", &e.to_string())?,
+        }
+        map.end()
     }
 }
 
@@ -348,11 +442,4 @@ fn to_hex(bytes: &[u8]) -> String {
 
 fn ser_hex<S: serde::Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&to_hex(bytes))
-}
-
-fn ser_opt_hex<S: serde::Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-    match bytes {
-        Some(b) => s.serialize_str(&to_hex(b)),
-        None => s.serialize_none(),
-    }
 }

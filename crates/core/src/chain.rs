@@ -5,8 +5,9 @@
 //! the child equals SKI of the parent when both are present). Bundles of
 //! thousands of certificates are handled with a name index, not pairwise.
 
-use std::collections::HashMap;
 use std::fmt;
+
+use rustc_hash::FxHashMap;
 
 use crate::cert::Certificate;
 use crate::truststore::TrustStore;
@@ -93,65 +94,71 @@ impl fmt::Display for OrderProblem {
     }
 }
 
-/// An index of certificates by subject, for finding issuers.
-struct Issuers<'a> {
+/// Each certificate's issuer among the input certificates, found once.
+struct Parents<'a> {
     certs: &'a [Certificate],
-    by_subject: HashMap<&'a [u8], Vec<usize>>,
+    parent: Vec<Option<usize>>,
 }
 
-impl<'a> Issuers<'a> {
+impl<'a> Parents<'a> {
     fn new(certs: &'a [Certificate]) -> Self {
-        let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::with_capacity(certs.len());
+        let mut by_subject: FxHashMap<&[u8], Vec<usize>> = FxHashMap::default();
+        by_subject.reserve(certs.len());
         for (i, c) in certs.iter().enumerate() {
-            by_subject
-                .entry(c.subject_raw.as_slice())
-                .or_default()
-                .push(i);
+            by_subject.entry(c.subject_raw()).or_default().push(i);
         }
-        Self { certs, by_subject }
+        let parent = (0..certs.len())
+            .map(|i| {
+                let cert = &certs[i];
+                if cert.is_self_issued() {
+                    return None;
+                }
+                issuer_among(certs, i, by_subject.get(cert.issuer_raw())?)
+            })
+            .collect();
+        Self { certs, parent }
     }
+}
 
-    /// The input certificate that issued `certs[child]`, if any.
-    fn issuer_of(&self, child: usize) -> Option<usize> {
-        let c = &self.certs[child];
-        let candidates = self.by_subject.get(c.issuer_raw.as_slice())?;
-        let keys_agree = |p: &Certificate| match (&c.aki, &p.ski) {
-            (Some(aki), Some(ski)) => aki == ski,
-            _ => true,
-        };
-        let mut fitting = candidates
-            .iter()
-            .copied()
-            .filter(|&p| p != child && keys_agree(&self.certs[p]));
-        let first = fitting.next()?;
-        match fitting.next() {
-            None => Some(first),
-            // Several certificates share the name and key id (cross-signs of one
-            // key): any of them carries the same key, so the pin is the same.
-            // Prefer one whose signature really verifies.
-            Some(second) => [first, second]
-                .into_iter()
-                .chain(fitting)
-                .find(|&p| c.is_signed_by(&self.certs[p].spki_der()))
-                .or(Some(first)),
-        }
+/// Which of `candidates` (certificates named as the issuer) issued `certs[child]`.
+fn issuer_among(certs: &[Certificate], child: usize, candidates: &[usize]) -> Option<usize> {
+    let c = &certs[child];
+    let keys_agree = |p: &Certificate| match (c.aki(), p.ski()) {
+        (Some(aki), Some(ski)) => aki == ski,
+        _ => true,
+    };
+    let mut fitting = candidates
+        .iter()
+        .copied()
+        .filter(|&p| p != child && keys_agree(&certs[p]));
+    let first = fitting.next()?;
+    match fitting.next() {
+        None => Some(first),
+        // Several certificates share the name and key id (cross-signs of one
+        // key): any of them carries the same key, so the pin is the same.
+        // Prefer one whose signature really verifies.
+        Some(second) => [first, second]
+            .into_iter()
+            .chain(fitting)
+            .find(|&p| c.is_signed_by(certs[p].spki_der()))
+            .or(Some(first)),
     }
 }
 
 /// Follows issuer links from `start` until a root, a missing issuer or a loop.
-fn walk(issuers: &Issuers<'_>, store: &TrustStore, start: usize) -> Chain {
-    let certs = issuers.certs;
-    let mut links = vec![Link::Input(start)];
+fn walk(parents: &Parents<'_>, store: &TrustStore, start: usize) -> Chain {
+    let mut links = Vec::with_capacity(4);
+    links.push(Link::Input(start));
     let mut current = start;
     loop {
-        let cert = &certs[current];
+        let cert = &parents.certs[current];
         if cert.is_self_issued() {
             return Chain {
                 links,
                 status: ChainStatus::Complete,
             };
         }
-        match issuers.issuer_of(current) {
+        match parents.parent[current] {
             Some(next) if links.contains(&Link::Input(next)) => {
                 return Chain {
                     links,
@@ -163,21 +170,16 @@ fn walk(issuers: &Issuers<'_>, store: &TrustStore, start: usize) -> Chain {
                 current = next;
             }
             None => {
-                return match store.issuer_of(cert) {
+                let status = match store.issuer_of(cert) {
                     Some(i) => {
                         links.push(Link::TrustStore(i));
-                        Chain {
-                            links,
-                            status: ChainStatus::Complete,
-                        }
+                        ChainStatus::Complete
                     }
-                    None => Chain {
-                        links,
-                        status: ChainStatus::Incomplete {
-                            missing_issuer: cert.issuer.clone(),
-                        },
+                    None => ChainStatus::Incomplete {
+                        missing_issuer: cert.issuer_text(),
                     },
                 };
+                return Chain { links, status };
             }
         }
     }
@@ -189,19 +191,17 @@ fn walk(issuers: &Issuers<'_>, store: &TrustStore, start: usize) -> Chain {
 /// chain; so a bundle of unrelated roots gives one chain per root, and a server's
 /// `fullchain.pem` gives one chain completed from the store.
 pub fn assemble(certs: &[Certificate], store: &TrustStore) -> Vec<Chain> {
-    let issuers = Issuers::new(certs);
+    let parents = Parents::new(certs);
     let mut is_issuer = vec![false; certs.len()];
-    for (i, cert) in certs.iter().enumerate() {
-        if !cert.is_self_issued()
-            && let Some(p) = issuers.issuer_of(i)
-        {
-            is_issuer[p] = true;
-        }
+    for p in parents.parent.iter().flatten() {
+        is_issuer[*p] = true;
     }
-    let mut chains: Vec<Chain> = (0..certs.len())
-        .filter(|&i| !is_issuer[i])
-        .map(|i| walk(&issuers, store, i))
-        .collect();
+    let mut chains = Vec::with_capacity(is_issuer.iter().filter(|i| !**i).count());
+    chains.extend(
+        (0..certs.len())
+            .filter(|&i| !is_issuer[i])
+            .map(|i| walk(&parents, store, i)),
+    );
     // Certificates that issue each other in a circle have no starting point.
     let mut seen = vec![false; certs.len()];
     for chain in &chains {
@@ -213,7 +213,7 @@ pub fn assemble(certs: &[Certificate], store: &TrustStore) -> Vec<Chain> {
     }
     for i in 0..certs.len() {
         if !seen[i] {
-            let chain = walk(&issuers, store, i);
+            let chain = walk(&parents, store, i);
             for link in &chain.links {
                 if let Link::Input(j) = link {
                     seen[*j] = true;
@@ -231,8 +231,8 @@ pub fn presented(certs: &[Certificate], store: &TrustStore) -> Option<(Chain, Ve
     if certs.is_empty() {
         return None;
     }
-    let issuers = Issuers::new(certs);
-    let chain = walk(&issuers, store, 0);
+    let parents = Parents::new(certs);
+    let chain = walk(&parents, store, 0);
     let mut problems = Vec::new();
     for (position, link) in chain.links.iter().enumerate().skip(1) {
         if *link != Link::Input(position) && matches!(link, Link::Input(_)) {

@@ -5,39 +5,63 @@
 //! rather than rustls-pki-types' because that one skips unknown labels silently
 //! and stops at the first damaged block; here both must be reported by position.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use rayon::prelude::*;
 
 use crate::cert::{Certificate, PublicKey};
 use crate::error::Error;
 
-/// One thing found in an input.
-#[derive(Clone, Debug)]
-pub enum Item {
-    /// An X.509 certificate.
-    Certificate(Box<Certificate>),
-    /// A bare public key or the key of a certificate request.
-    PublicKey(PublicKey),
-}
-
-/// What an input held: items in order, and one error per block that failed.
+/// What an input held, in input order, and one error per block that failed.
 #[derive(Debug, Default)]
 pub struct Decoded {
-    /// Decoded items in input order.
-    pub items: Vec<Item>,
+    /// The certificates, in input order.
+    pub certificates: Vec<Certificate>,
+    /// Bare public keys and the keys of certificate requests, in input order.
+    pub public_keys: Vec<PublicKey>,
+    /// Every item found, in input order, pointing into the two lists above.
+    pub order: Vec<Found>,
     /// Blocks that could not be used, in input order.
     pub errors: Vec<Error>,
     /// Blocks that were deliberately skipped (private keys, CRLs…), with why.
     pub skipped: Vec<String>,
 }
 
+/// One item of an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Its position in the input (PEM block number or DER element), from 1.
+    pub position: usize,
+    /// What it is.
+    pub item: Item,
+}
+
+/// An index into [`Decoded::certificates`] or [`Decoded::public_keys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// `certificates[i]`.
+    Certificate(usize),
+    /// `public_keys[i]`.
+    PublicKey(usize),
+}
+
 impl Decoded {
-    /// The certificates, in input order.
-    pub fn certificates(&self) -> impl Iterator<Item = &Certificate> {
-        self.items.iter().filter_map(|i| match i {
-            Item::Certificate(c) => Some(c.as_ref()),
-            Item::PublicKey(_) => None,
-        })
+    fn push_certificate(&mut self, position: usize, cert: Certificate) {
+        self.order.push(Found {
+            position,
+            item: Item::Certificate(self.certificates.len()),
+        });
+        self.certificates.push(cert);
+    }
+
+    fn push_key(&mut self, position: usize, key: PublicKey) {
+        self.order.push(Found {
+            position,
+            item: Item::PublicKey(self.public_keys.len()),
+        });
+        self.public_keys.push(key);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.order.is_empty() && self.errors.is_empty() && self.skipped.is_empty()
     }
 }
 
@@ -46,32 +70,111 @@ impl Decoded {
 ///
 /// Fails as a whole only when nothing at all could be recognised.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::EmptyInput);
+    let mut decoder = Decoder::new();
+    decoder.feed(bytes);
+    decoder.finish()
+}
+
+/// Decodes input fed in pieces, so that a large PEM bundle never sits in
+/// memory whole: complete blocks are decoded as they arrive, on every core.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    /// Bytes not decoded yet: everything until a PEM BEGIN line is seen (the
+    /// input may be DER), then only the unfinished tail.
+    pending: Vec<u8>,
+    pem: bool,
+    seen_content: bool,
+    blocks_seen: usize,
+    out: Decoded,
+}
+
+const BEGIN: &[u8] = b"-----BEGIN ";
+
+impl Decoder {
+    /// A decoder that has seen nothing yet.
+    pub fn new() -> Self {
+        Self::default()
     }
-    if let Some(start) = find(bytes, b"-----BEGIN ") {
-        return Ok(decode_pem(&bytes[start..]));
+
+    /// Takes the next piece of input.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if !self.seen_content && chunk.iter().any(|b| !b.is_ascii_whitespace()) {
+            self.seen_content = true;
+        }
+        self.pending.extend_from_slice(chunk);
+        if !self.pem {
+            let Some(start) = find(&self.pending, BEGIN) else {
+                return;
+            };
+            self.pem = true;
+            self.pending.drain(..start);
+        }
+        let consumed = self.decode_pem(false);
+        self.pending.drain(..consumed);
     }
-    if bytes.first() == Some(&0x30) {
-        return decode_der(bytes);
+
+    /// Ends the input: an unfinished PEM block is an error, and input that was
+    /// never PEM is read as DER.
+    pub fn finish(mut self) -> Result<Decoded, Error> {
+        if !self.seen_content {
+            return Err(Error::EmptyInput);
+        }
+        if !self.pem {
+            if self.pending.iter().find(|b| !b.is_ascii_whitespace()) == Some(&0x30) {
+                return decode_der(&self.pending);
+            }
+            return Err(Error::NoCertificates);
+        }
+        self.decode_pem(true);
+        let out = self.out;
+        if out.is_empty() {
+            return Ok(Decoded {
+                errors: vec![Error::NoCertificates],
+                ..out
+            });
+        }
+        Ok(out)
     }
-    Err(Error::NoCertificates)
+
+    /// Decodes the complete blocks of `pending`; returns how many bytes were used.
+    fn decode_pem(&mut self, last: bool) -> usize {
+        let pending = std::mem::take(&mut self.pending);
+        let (blocks, consumed) = scan_pem(&pending, self.blocks_seen, last);
+        self.blocks_seen += blocks.len();
+        // The scan is sequential and cheap; decoding the blocks is the work,
+        // and they are independent, so it runs on every core.
+        let outcomes: Vec<(usize, Outcome)> = blocks
+            .into_par_iter()
+            .map_init(Vec::new, |scratch, block| decode_block(block, scratch))
+            .collect();
+        self.pending = pending;
+        self.out.order.reserve(outcomes.len());
+        self.out.certificates.reserve(outcomes.len());
+        for (position, outcome) in outcomes {
+            match outcome {
+                Outcome::Certificate(cert) => self.out.push_certificate(position, cert),
+                Outcome::Key(key) => self.out.push_key(position, key),
+                Outcome::Bad(e) => self.out.errors.push(e),
+                Outcome::Skipped(why) => self.out.skipped.push(why),
+            }
+        }
+        consumed
+    }
 }
 
 fn decode_der(bytes: &[u8]) -> Result<Decoded, Error> {
     let mut out = Decoded::default();
-    let first = Certificate::from_der(bytes, 1);
-    let cert_err = match first {
+    let cert_err = match Certificate::from_der(bytes, 1) {
         Ok(cert) => {
             let mut used = cert.der().len();
-            out.items.push(Item::Certificate(Box::new(cert)));
+            out.push_certificate(1, cert);
             // Some tools write chains as concatenated DER.
             while used < bytes.len() {
-                let index = out.items.len() + 1;
-                match Certificate::from_der(&bytes[used..], index) {
+                let position = out.order.len() + 1;
+                match Certificate::from_der(&bytes[used..], position) {
                     Ok(cert) => {
                         used += cert.der().len();
-                        out.items.push(Item::Certificate(Box::new(cert)));
+                        out.push_certificate(position, cert);
                     }
                     Err(e) => {
                         out.errors.push(e);
@@ -83,102 +186,176 @@ fn decode_der(bytes: &[u8]) -> Result<Decoded, Error> {
         }
         Err(e) => e,
     };
-    if let Ok(key) = PublicKey::from_spki_der(bytes, 1) {
-        out.items.push(Item::PublicKey(key));
-        return Ok(out);
-    }
-    if let Ok(key) = PublicKey::from_csr_der(bytes, 1) {
-        out.items.push(Item::PublicKey(key));
-        return Ok(out);
+    for parse in [PublicKey::from_spki_der, PublicKey::from_csr_der] {
+        if let Ok(key) = parse(bytes, 1) {
+            out.push_key(1, key);
+            return Ok(out);
+        }
     }
     // Neither a key nor a request: the certificate parser's reason is the useful one.
     Err(cert_err)
 }
 
-fn decode_pem(text: &[u8]) -> Decoded {
-    let mut out = Decoded::default();
-    let mut block = 0;
-    let mut rest = text;
-    while let Some(start) = find(rest, b"-----BEGIN ") {
-        block += 1;
-        rest = &rest[start + b"-----BEGIN ".len()..];
-        let Some(label_end) = find(rest, b"-----") else {
-            out.errors
-                .push(bad_pem(block, "the BEGIN line is not closed by -----"));
-            break;
-        };
-        let label = String::from_utf8_lossy(&rest[..label_end]).into_owned();
-        rest = &rest[label_end + 5..];
-        let end_marker = format!("-----END {label}-----");
-        let Some(body_end) = find(rest, end_marker.as_bytes()) else {
-            out.errors.push(bad_pem(
-                block,
-                &format!("no {end_marker} line (truncated?)"),
-            ));
-            break;
-        };
-        let body = &rest[..body_end];
-        rest = &rest[body_end + end_marker.len()..];
-        if find(body, b"-----BEGIN ").is_some() {
-            out.errors.push(bad_pem(
-                block,
-                &format!("a new block starts before {end_marker}"),
-            ));
-            continue;
-        }
-        let der = match decode_base64_body(body) {
-            Ok(der) => der,
-            Err(reason) => {
-                out.errors.push(bad_pem(block, &reason));
-                continue;
-            }
-        };
-        match label.as_str() {
-            "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => {
-                match Certificate::from_der(&der, block) {
-                    Ok(cert) => out.items.push(Item::Certificate(Box::new(cert))),
-                    Err(e) => out.errors.push(e),
-                }
-            }
-            "PUBLIC KEY" => match PublicKey::from_spki_der(&der, block) {
-                Ok(key) => out.items.push(Item::PublicKey(key)),
-                Err(e) => out.errors.push(e),
-            },
-            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
-                match PublicKey::from_csr_der(&der, block) {
-                    Ok(key) => out.items.push(Item::PublicKey(key)),
-                    Err(e) => out.errors.push(e),
-                }
-            }
-            l if l.contains("PRIVATE KEY") => out.skipped.push(format!(
-                "block #{block} is a private key ({l}): skipped; pinwarden reads public keys only"
-            )),
-            l => out.skipped.push(format!(
-                "block #{block} is a {l}, not a certificate, public key or certificate request: skipped"
-            )),
-        }
-    }
-    if out.items.is_empty() && out.errors.is_empty() && out.skipped.is_empty() {
-        out.errors.push(Error::NoCertificates);
-    }
-    out
+/// A PEM block found by the scan, or why the scan couldn't read it.
+enum Block<'a> {
+    Found {
+        index: usize,
+        label: &'a str,
+        body: &'a [u8],
+    },
+    Bad {
+        index: usize,
+        error: Error,
+    },
 }
 
-fn decode_base64_body(body: &[u8]) -> Result<Vec<u8>, String> {
-    let mut clean = Vec::with_capacity(body.len());
-    for line in body.split(|&b| b == b'\n') {
-        // RFC 1421 encapsulated headers (Proc-Type, DEK-Info) mean an encrypted body.
-        if line.contains(&b':') {
-            return Err("the block has headers (an encrypted or legacy PEM?)".to_owned());
+/// What one block turned into.
+enum Outcome {
+    Certificate(Certificate),
+    Key(PublicKey),
+    Bad(Error),
+    Skipped(String),
+}
+
+/// Finds the PEM blocks of `text`, numbering them after `seen`. Unless this is
+/// the `last` piece, an unfinished block at the end is left for later: the
+/// returned offset is where unread text starts.
+fn scan_pem(text: &[u8], seen: usize, last: bool) -> (Vec<Block<'_>>, usize) {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    let offset = |rest: &[u8]| text.len() - rest.len();
+    loop {
+        let Some(start) = find(rest, BEGIN) else {
+            // Keep a tail that could be the start of a BEGIN line.
+            let keep = if last {
+                0
+            } else {
+                rest.len().min(BEGIN.len() - 1)
+            };
+            return (blocks, text.len() - keep);
+        };
+        let block_start = offset(&rest[start..]);
+        let index = seen + blocks.len() + 1;
+        let after_begin = &rest[start + BEGIN.len()..];
+        let Some(label_end) = find(after_begin, b"-----") else {
+            if last {
+                blocks.push(Block::Bad {
+                    index,
+                    error: bad_pem(index, "the BEGIN line is not closed by -----"),
+                });
+                return (blocks, text.len());
+            }
+            return (blocks, block_start);
+        };
+        if after_begin[..label_end].contains(&b'\n') {
+            blocks.push(Block::Bad {
+                index,
+                error: bad_pem(index, "the BEGIN line is not closed by -----"),
+            });
+            rest = after_begin;
+            continue;
         }
-        clean.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+        let Ok(label) = std::str::from_utf8(&after_begin[..label_end]) else {
+            blocks.push(Block::Bad {
+                index,
+                error: bad_pem(index, "the BEGIN label is not text"),
+            });
+            rest = &after_begin[label_end..];
+            continue;
+        };
+        let body_start = &after_begin[label_end + 5..];
+        let end_marker = format!("-----END {label}-----");
+        // Base64 has no '-': the next "-----" must open the END line.
+        let Some(dash) = find(body_start, b"-----") else {
+            if last {
+                let reason = format!("no {end_marker} line (truncated?)");
+                blocks.push(Block::Bad {
+                    index,
+                    error: bad_pem(index, &reason),
+                });
+                return (blocks, text.len());
+            }
+            return (blocks, block_start);
+        };
+        let tail = &body_start[dash..];
+        if !last && tail.len() < end_marker.len() {
+            // The END line may still be arriving.
+            return (blocks, block_start);
+        }
+        if !tail.starts_with(end_marker.as_bytes()) {
+            let reason = if tail.starts_with(BEGIN) {
+                format!("a new block starts before {end_marker}")
+            } else {
+                format!(
+                    "expected {end_marker}, found {:?}",
+                    String::from_utf8_lossy(&tail[..tail.len().min(40)])
+                )
+            };
+            blocks.push(Block::Bad {
+                index,
+                error: bad_pem(index, &reason),
+            });
+            // Resume at the marker so that a following block isn't lost.
+            rest = if tail.starts_with(BEGIN) {
+                tail
+            } else {
+                &tail[5..]
+            };
+            continue;
+        }
+        let body = &body_start[..dash];
+        rest = &tail[end_marker.len()..];
+        blocks.push(Block::Found { index, label, body });
+    }
+}
+
+/// `scratch` is a reusable buffer for one block's base64 text.
+fn decode_block(block: Block<'_>, scratch: &mut Vec<u8>) -> (usize, Outcome) {
+    let (index, label, body) = match block {
+        Block::Found { index, label, body } => (index, label, body),
+        Block::Bad { index, error } => return (index, Outcome::Bad(error)),
+    };
+    let der = match decode_base64_body(body, scratch) {
+        Ok(der) => der,
+        Err(reason) => return (index, Outcome::Bad(bad_pem(index, &reason))),
+    };
+    let outcome = match label {
+        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => {
+            Certificate::from_vec(der, index).map(Outcome::Certificate)
+        }
+        "PUBLIC KEY" => PublicKey::from_spki_der(&der, index).map(Outcome::Key),
+        "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
+            PublicKey::from_csr_der(&der, index).map(Outcome::Key)
+        }
+        l if l.contains("PRIVATE KEY") => Ok(Outcome::Skipped(format!(
+            "block #{index} is a private key ({l}): skipped; pinwarden reads public keys only"
+        ))),
+        l => Ok(Outcome::Skipped(format!(
+            "block #{index} is a {l}, not a certificate, public key or certificate request: skipped"
+        ))),
+    };
+    (index, outcome.unwrap_or_else(Outcome::Bad))
+}
+
+/// Decodes a PEM body, using `clean` as scratch space for the base64 text
+/// without its line breaks.
+fn decode_base64_body(body: &[u8], clean: &mut Vec<u8>) -> Result<Vec<u8>, String> {
+    // RFC 1421 encapsulated headers (Proc-Type, DEK-Info) mean an encrypted body.
+    if memchr::memchr(b':', body).is_some() {
+        return Err("the block has headers (an encrypted or legacy PEM?)".to_owned());
+    }
+    clean.clear();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
+        clean.extend_from_slice(body[start..end].trim_ascii());
+        start = end + 1;
     }
     if clean.is_empty() {
         return Err("the block is empty".to_owned());
     }
-    STANDARD
-        .decode(&clean)
-        .map_err(|e| format!("bad base64 ({e})"))
+    base64_simd::STANDARD
+        .decode_to_vec(&*clean)
+        .map_err(|_| "bad base64 (a character outside the alphabet, or bad padding)".to_owned())
 }
 
 fn bad_pem(index: usize, reason: &str) -> Error {

@@ -140,7 +140,7 @@ fn decode_base64(s: &str) -> Result<SpkiPin, PinError> {
     {
         return Err(PinError::BadBase64Char { ch, pos });
     }
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(PinError::BadBase64(format!(
             "{} characters is not a whole number of base64 quads (truncated?); a pin has 44",
             s.len()

@@ -85,10 +85,10 @@ impl TrustStore {
         };
         for cert in certs {
             store.push(Anchor {
-                subject: cert.subject.clone(),
+                subject: cert.subject_text(),
                 pin: cert.pin,
-                subject_raw: cert.subject_raw.clone(),
-                spki_der: cert.spki_der(),
+                subject_raw: cert.subject_raw().to_vec(),
+                spki_der: cert.spki_der().to_vec(),
                 certificate: Some(Box::new(cert)),
             });
         }
@@ -128,7 +128,7 @@ impl TrustStore {
     /// re-keyed roots).
     pub fn issuer_of(&self, cert: &Certificate) -> Option<usize> {
         self.by_subject
-            .get(&cert.issuer_raw)?
+            .get(cert.issuer_raw())?
             .iter()
             .copied()
             .find(|&i| cert.is_signed_by(&self.anchors[i].spki_der))

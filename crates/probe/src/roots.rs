@@ -75,7 +75,11 @@ impl Roots {
                         reason: err.to_string(),
                     });
                 }
-                let ders: Vec<Vec<u8>> = decoded.certificates().map(|c| c.der().to_vec()).collect();
+                let ders: Vec<Vec<u8>> = decoded
+                    .certificates
+                    .iter()
+                    .map(|c| c.der().to_vec())
+                    .collect();
                 if ders.is_empty() {
                     return Err(Error::Roots {
                         path: path.clone(),

@@ -71,8 +71,8 @@ fn pins_match_openssl_for_every_key_type() {
             _ => "Ed25519",
         };
         assert_eq!(key_info["algorithm"], expected_alg, "{name}: {key_info}");
-        if name.starts_with("rsa") {
-            assert_eq!(key_info["bits"], name[3..].parse::<u32>().unwrap());
+        if let Some(bits) = name.strip_prefix("rsa") {
+            assert_eq!(key_info["bits"], bits.parse::<u32>().unwrap());
         }
     }
 }

@@ -58,7 +58,7 @@ fn trusted_chain_is_recorded_and_completed_with_its_root() {
 #[test]
 fn untrusted_chain_is_still_recorded() {
     let pki = Pki::new(&[NAME]);
-    let server = TlsServer::start(pki.served_chain(), pki.leaf.key_der.clone());
+    let server = TlsServer::start(pki.served_chain(), pki.leaf.key_der);
     let target = format!("127.0.0.1:{}", server.addr.port());
     // Mozilla's roots don't know the test root.
     let (code, doc, stderr) = probe_json(&[&target, "--sni", NAME]);
@@ -91,7 +91,7 @@ fn expired_and_wrong_name_are_verdicts_not_errors() {
     );
     let server = TlsServer::start(
         vec![expired.der.clone(), pki.intermediate.der.clone()],
-        expired.key_der.clone(),
+        expired.key_der,
     );
     let port = server.addr.port();
     let target = format!("127.0.0.1:{port}");
@@ -104,7 +104,7 @@ fn expired_and_wrong_name_are_verdicts_not_errors() {
     assert!(reason.contains("expired"), "{reason}");
     assert_eq!(doc["inputs"][0]["rows"][0]["key"]["curve"], "P-384");
 
-    let good = TlsServer::start(pki.served_chain(), pki.leaf.key_der.clone());
+    let good = TlsServer::start(pki.served_chain(), pki.leaf.key_der);
     let target = format!("127.0.0.1:{}", good.addr.port());
     let (_, doc, _) = probe_json(&[
         &target,
@@ -127,10 +127,10 @@ fn misordered_chain_is_called_out() {
     let server = TlsServer::start(
         vec![
             pki.leaf.der.clone(),
-            stray.der.clone(),
+            stray.der,
             pki.intermediate.der.clone(),
         ],
-        pki.leaf.key_der.clone(),
+        pki.leaf.key_der,
     );
     let target = format!("127.0.0.1:{}", server.addr.port());
     let (_, doc, _) = probe_json(&[&target, "--sni", NAME, "--roots", "none"]);

@@ -10,7 +10,7 @@ use pinwarden_test_support::{Ca, KeyKind, Pki};
 fn certs(pems: &[&str]) -> Vec<Certificate> {
     let decoded = decode(pems.concat().as_bytes()).unwrap();
     assert!(decoded.errors.is_empty(), "{:?}", decoded.errors);
-    decoded.certificates().cloned().collect()
+    decoded.certificates
 }
 
 fn root_store(ca: &Ca) -> TrustStore {
@@ -24,7 +24,10 @@ fn unordered_bundle_is_assembled_leaf_first() {
     let bundle = certs(&[&pki.root.pem, &pki.leaf.pem, &pki.intermediate.pem]);
     let chains = assemble(&bundle, &TrustStore::empty());
     assert_eq!(chains.len(), 1);
-    assert_eq!(chains[0].links, [Link::Input(1), Link::Input(2), Link::Input(0)]);
+    assert_eq!(
+        chains[0].links,
+        [Link::Input(1), Link::Input(2), Link::Input(0)]
+    );
     assert_eq!(chains[0].status, ChainStatus::Complete);
     let levels: Vec<Level> = bundle.iter().map(Certificate::level).collect();
     assert_eq!(levels, [Level::Root, Level::Leaf, Level::Intermediate]);
@@ -36,9 +39,15 @@ fn missing_root_is_completed_from_the_store() {
     let bundle = certs(&[&pki.leaf.pem, &pki.intermediate.pem]);
     let store = root_store(&pki.root);
     let chains = assemble(&bundle, &store);
-    assert_eq!(chains[0].links, [Link::Input(0), Link::Input(1), Link::TrustStore(0)]);
+    assert_eq!(
+        chains[0].links,
+        [Link::Input(0), Link::Input(1), Link::TrustStore(0)]
+    );
     assert_eq!(chains[0].status, ChainStatus::Complete);
-    assert_eq!(store.anchors()[0].pin, SpkiPin::from_spki_der(&pki.root.spki));
+    assert_eq!(
+        store.anchors()[0].pin,
+        SpkiPin::from_spki_der(&pki.root.spki)
+    );
 }
 
 #[test]
@@ -50,7 +59,10 @@ fn a_root_with_the_same_name_but_another_key_does_not_complete_the_chain() {
     let chains = assemble(&bundle, &root_store(&impostor));
     match &chains[0].status {
         ChainStatus::Incomplete { missing_issuer } => {
-            assert!(missing_issuer.contains("pinwarden Test Root"), "{missing_issuer}");
+            assert!(
+                missing_issuer.contains("pinwarden Test Root"),
+                "{missing_issuer}"
+            );
         }
         other => panic!("expected incomplete, got {other:?}"),
     }
@@ -76,21 +88,37 @@ fn key_identifiers_pick_the_right_issuer_among_namesakes() {
     let leaf = real.leaf(&["b.pinwarden.test"], KeyKind::EcdsaP256);
     let bundle = certs(&[&leaf.pem, &other.pem, &real.pem, &root.pem]);
     let chains = assemble(&bundle, &TrustStore::empty());
-    let leaf_chain = chains.iter().find(|c| c.links[0] == Link::Input(0)).unwrap();
-    assert_eq!(leaf_chain.links, [Link::Input(0), Link::Input(2), Link::Input(3)]);
+    let leaf_chain = chains
+        .iter()
+        .find(|c| c.links[0] == Link::Input(0))
+        .unwrap();
+    assert_eq!(
+        leaf_chain.links,
+        [Link::Input(0), Link::Input(2), Link::Input(3)]
+    );
     // The unused namesake is reported as a chain of its own, not lost.
     assert!(chains.iter().any(|c| c.links[0] == Link::Input(1)));
 }
 
 #[test]
 fn a_bundle_of_roots_is_one_chain_each() {
-    let roots: Vec<Ca> = (0..5).map(|i| Ca::root(&format!("Root {i}"), KeyKind::Ed25519)).collect();
+    let roots: Vec<Ca> = (0..5)
+        .map(|i| Ca::root(&format!("Root {i}"), KeyKind::Ed25519))
+        .collect();
     let pems: Vec<&str> = roots.iter().map(|r| r.pem.as_str()).collect();
     let bundle = certs(&pems);
     let chains = assemble(&bundle, &TrustStore::empty());
     assert_eq!(chains.len(), 5);
-    assert!(chains.iter().all(|c| c.links.len() == 1 && c.status == ChainStatus::Complete));
-    assert!(bundle.iter().all(|c| c.level() == Level::Root && c.is_self_signed()));
+    assert!(
+        chains
+            .iter()
+            .all(|c| c.links.len() == 1 && c.status == ChainStatus::Complete)
+    );
+    assert!(
+        bundle
+            .iter()
+            .all(|c| c.level() == Level::Root && c.is_self_signed())
+    );
 }
 
 #[test]
@@ -99,9 +127,18 @@ fn presented_order_problems_are_listed() {
     let stray = Ca::root("Stray", KeyKind::EcdsaP256);
     let served = certs(&[&pki.leaf.pem, &stray.pem, &pki.intermediate.pem]);
     let (chain, problems) = presented(&served, &root_store(&pki.root)).unwrap();
-    assert_eq!(chain.links, [Link::Input(0), Link::Input(2), Link::TrustStore(0)]);
-    assert!(problems.contains(&OrderProblem::NotIssuerOfPrevious { position: 1 }), "{problems:?}");
-    assert!(problems.contains(&OrderProblem::Unused { position: 1 }), "{problems:?}");
+    assert_eq!(
+        chain.links,
+        [Link::Input(0), Link::Input(2), Link::TrustStore(0)]
+    );
+    assert!(
+        problems.contains(&OrderProblem::NotIssuerOfPrevious { position: 1 }),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&OrderProblem::Unused { position: 1 }),
+        "{problems:?}"
+    );
 
     let good = certs(&[&pki.leaf.pem, &pki.intermediate.pem]);
     let (_, problems) = presented(&good, &root_store(&pki.root)).unwrap();
@@ -118,6 +155,13 @@ fn webpki_roots_complete_chains_and_pins_match_their_certificates() {
         panic!("/etc/ssl/certs/ca-certificates.crt is missing: install ca-certificates");
     };
     let system = decode(&bytes).unwrap();
-    let matched = system.certificates().filter(|c| store.contains_pin(&c.pin)).count();
-    assert!(matched > 50, "only {matched} system roots found among webpki-roots' pins");
+    let matched = system
+        .certificates
+        .iter()
+        .filter(|c| store.contains_pin(&c.pin))
+        .count();
+    assert!(
+        matched > 50,
+        "only {matched} system roots found among webpki-roots' pins"
+    );
 }
