@@ -5,6 +5,9 @@
 //! rather than rustls-pki-types' because that one skips unknown labels silently
 //! and stops at the first damaged block; here both must be reported by position.
 
+use std::ops::Range;
+use std::sync::{Arc, Mutex, mpsc};
+
 use rayon::prelude::*;
 
 use crate::cert::{Certificate, PublicKey};
@@ -77,7 +80,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
 
 /// Decodes input fed in pieces, so that a large PEM bundle never sits in
 /// memory whole: complete blocks are decoded as they arrive, on every core.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Decoder {
     /// Bytes not decoded yet: everything until a PEM BEGIN line is seen (the
     /// input may be DER), then only the unfinished tail.
@@ -85,7 +88,11 @@ pub struct Decoder {
     pem: bool,
     seen_content: bool,
     blocks_seen: usize,
-    out: Decoded,
+    /// Batches of blocks being decoded on the thread pool, in input order.
+    batches: Vec<mpsc::Receiver<Vec<(usize, Outcome)>>>,
+    /// Text buffers that finished batches hand back, so that reading a large
+    /// bundle reuses a few buffers instead of touching fresh memory.
+    spare: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 const BEGIN: &[u8] = b"-----BEGIN ";
@@ -109,8 +116,7 @@ impl Decoder {
             self.pem = true;
             self.pending.drain(..start);
         }
-        let consumed = self.decode_pem(false);
-        self.pending.drain(..consumed);
+        self.dispatch(false);
     }
 
     /// Ends the input: an unfinished PEM block is an error, and input that was
@@ -125,8 +131,20 @@ impl Decoder {
             }
             return Err(Error::NoCertificates);
         }
-        self.decode_pem(true);
-        let out = self.out;
+        self.dispatch(true);
+        let mut out = Decoded::default();
+        for batch in self.batches {
+            let outcomes = wait_for(&batch);
+            out.order.reserve(outcomes.len());
+            for (position, outcome) in outcomes {
+                match outcome {
+                    Outcome::Certificate(cert) => out.push_certificate(position, cert),
+                    Outcome::Key(key) => out.push_key(position, key),
+                    Outcome::Bad(e) => out.errors.push(e),
+                    Outcome::Skipped(why) => out.skipped.push(why),
+                }
+            }
+        }
         if out.is_empty() {
             return Ok(Decoded {
                 errors: vec![Error::NoCertificates],
@@ -136,29 +154,116 @@ impl Decoder {
         Ok(out)
     }
 
-    /// Decodes the complete blocks of `pending`; returns how many bytes were used.
-    fn decode_pem(&mut self, last: bool) -> usize {
-        let pending = std::mem::take(&mut self.pending);
-        let (blocks, consumed) = scan_pem(&pending, self.blocks_seen, last);
+    /// Hands the complete blocks of `pending` to the thread pool, and keeps
+    /// the unfinished tail. Reading the next piece overlaps their decoding.
+    fn dispatch(&mut self, last: bool) {
+        let (blocks, consumed) = scan_pem(&self.pending, self.blocks_seen, last);
+        if blocks.is_empty() {
+            self.pending.drain(..consumed);
+            return;
+        }
         self.blocks_seen += blocks.len();
-        // The scan is sequential and cheap; decoding the blocks is the work,
-        // and they are independent, so it runs on every core.
-        let outcomes: Vec<(usize, Outcome)> = blocks
-            .into_par_iter()
-            .map_init(Vec::new, |scratch, block| decode_block(block, scratch))
+        let base = self.pending.as_ptr() as usize;
+        let offset = |part: &[u8]| {
+            let start = part.as_ptr() as usize - base;
+            start..start + part.len()
+        };
+        let spans: Vec<Span> = blocks
+            .into_iter()
+            .map(|block| match block {
+                Block::Found { index, label, body } => Span::Found {
+                    index,
+                    label: offset(label.as_bytes()),
+                    body: offset(body),
+                },
+                Block::Bad { index, error } => Span::Bad { index, error },
+            })
             .collect();
-        self.pending = pending;
-        self.out.order.reserve(outcomes.len());
-        self.out.certificates.reserve(outcomes.len());
-        for (position, outcome) in outcomes {
-            match outcome {
-                Outcome::Certificate(cert) => self.out.push_certificate(position, cert),
-                Outcome::Key(key) => self.out.push_key(position, key),
-                Outcome::Bad(e) => self.out.errors.push(e),
-                Outcome::Skipped(why) => self.out.skipped.push(why),
+        // The batch takes the text; pending continues with the tail, in a
+        // buffer handed back by an earlier batch when there is one.
+        let mut next = self
+            .spare
+            .lock()
+            .map(|mut spare| spare.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        next.clear();
+        next.extend_from_slice(&self.pending[consumed..]);
+        let text = std::mem::replace(&mut self.pending, next);
+        let (done, batch) = mpsc::channel();
+        let spare = Arc::clone(&self.spare);
+        rayon::spawn(move || {
+            // The blocks are independent, so they are decoded on every core.
+            let outcomes: Vec<(usize, Outcome)> = spans
+                .into_par_iter()
+                .map_init(Vec::new, |scratch, span| {
+                    decode_block(span.block(&text), scratch)
+                })
+                .collect();
+            if let Ok(mut spare) = spare.lock() {
+                spare.push(text);
+            }
+            let _ = done.send(outcomes);
+        });
+        self.batches.push(batch);
+    }
+}
+
+/// A batch's outcomes. On a thread-pool thread, waiting means helping: a
+/// blocked worker could otherwise starve the batch it waits for.
+fn wait_for(batch: &mpsc::Receiver<Vec<(usize, Outcome)>>) -> Vec<(usize, Outcome)> {
+    loop {
+        match batch.try_recv() {
+            Ok(outcomes) => return outcomes,
+            Err(mpsc::TryRecvError::Empty) => {
+                if rayon::yield_now().is_none() {
+                    // Not a pool thread: blocking is safe.
+                    // A batch that panicked has dropped its sender: a bug, not input.
+                    return batch.recv().expect("a decoding batch always reports");
+                }
+            }
+            Err(mpsc::TryRecvError::Disconnected) => {
+                panic!("a decoding batch ended without reporting")
             }
         }
-        consumed
+    }
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("pending", &self.pending.len())
+            .field("blocks_seen", &self.blocks_seen)
+            .field("batches", &self.batches.len())
+            .finish()
+    }
+}
+
+/// A block of a batch, as ranges into the batch's text.
+enum Span {
+    Found {
+        index: usize,
+        label: Range<usize>,
+        body: Range<usize>,
+    },
+    Bad {
+        index: usize,
+        error: Error,
+    },
+}
+
+impl Span {
+    fn block(self, text: &[u8]) -> Block<'_> {
+        match self {
+            Self::Found { index, label, body } => Block::Found {
+                index,
+                // The scan checked that the label is UTF-8.
+                label: std::str::from_utf8(&text[label]).unwrap_or(""),
+                body: &text[body],
+            },
+            Self::Bad { index, error } => Block::Bad { index, error },
+        }
     }
 }
 
