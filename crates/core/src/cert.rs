@@ -1,7 +1,6 @@
 //! Facts about a certificate or a bare public key, read once from DER.
 
 use std::fmt;
-use std::ops::Range;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
@@ -39,11 +38,11 @@ pub struct Certificate {
     /// Position in its input, from 1, for messages.
     index: usize,
     der: Vec<u8>,
-    subject: Range<usize>,
-    issuer: Range<usize>,
-    spki: Range<usize>,
-    ski: Option<Range<usize>>,
-    aki: Option<Range<usize>>,
+    subject: Part,
+    issuer: Part,
+    spki: Part,
+    ski: Option<Part>,
+    aki: Option<Part>,
     // Boxed: most certificates of a large bundle never have their facts read.
     facts: OnceLock<Box<Result<Facts, String>>>,
 }
@@ -93,9 +92,14 @@ impl Certificate {
     /// `der` is the frame's bytes, owned (or empty, to be filled by the caller).
     fn from_frame(frame: &Frame<'_>, der: Vec<u8>, index: usize) -> Self {
         let base = frame.der.as_ptr() as usize;
+        // Frame parts are sub-slices of frame.der, whose length came from a
+        // DER length of at most four bytes: offsets fit in u32.
         let range = |part: &[u8]| {
             let start = part.as_ptr() as usize - base;
-            start..start + part.len()
+            Part {
+                start: u32::try_from(start).unwrap_or(u32::MAX),
+                end: u32::try_from(start + part.len()).unwrap_or(u32::MAX),
+            }
         };
         let (has_basic_constraints, (is_ca, path_len)) = match frame.basic_constraints {
             Some(bc) => (true, bc),
@@ -136,25 +140,25 @@ impl Certificate {
 
     /// The DER SubjectPublicKeyInfo.
     pub fn spki_der(&self) -> &[u8] {
-        &self.der[self.spki.clone()]
+        self.spki.of(&self.der)
     }
 
     /// The subject key identifier.
     pub fn ski(&self) -> Option<&[u8]> {
-        self.ski.clone().map(|r| &self.der[r])
+        self.ski.map(|p| p.of(&self.der))
     }
 
     /// The authority key identifier's keyIdentifier.
     pub fn aki(&self) -> Option<&[u8]> {
-        self.aki.clone().map(|r| &self.der[r])
+        self.aki.map(|p| p.of(&self.der))
     }
 
     pub(crate) fn subject_raw(&self) -> &[u8] {
-        &self.der[self.subject.clone()]
+        self.subject.of(&self.der)
     }
 
     pub(crate) fn issuer_raw(&self) -> &[u8] {
-        &self.der[self.issuer.clone()]
+        self.issuer.of(&self.der)
     }
 
     /// Subject and issuer names are byte-identical: a root, or a self-issued cert.
@@ -209,6 +213,21 @@ impl Certificate {
     /// A short name for people: the subject's CN, else the whole subject.
     pub fn display_name(&self) -> String {
         short_name(&self.subject_text()).to_owned()
+    }
+}
+
+/// Where a part of a certificate sits in its DER: two u32s instead of a
+/// `Range<usize>`, since large bundles hold many certificates.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    start: u32,
+    end: u32,
+}
+
+impl Part {
+    fn of(self, der: &[u8]) -> &[u8] {
+        der.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 }
 

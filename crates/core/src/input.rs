@@ -132,10 +132,15 @@ impl Decoder {
             return Err(Error::NoCertificates);
         }
         self.dispatch(true);
-        let mut out = Decoded::default();
-        for batch in self.batches {
-            let outcomes = wait_for(&batch);
-            out.order.reserve(outcomes.len());
+        let batches: Vec<_> = self.batches.iter().map(wait_for).collect();
+        // Sized once: growing by doubling would touch fresh memory twice.
+        let total = batches.iter().map(Vec::len).sum();
+        let mut out = Decoded {
+            order: Vec::with_capacity(total),
+            certificates: Vec::with_capacity(total),
+            ..Decoded::default()
+        };
+        for outcomes in batches {
             for (position, outcome) in outcomes {
                 match outcome {
                     Outcome::Certificate(cert) => out.push_certificate(position, cert),
