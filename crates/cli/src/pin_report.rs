@@ -77,14 +77,8 @@ impl InputReport {
     pub(crate) fn from_reader(input: &str, mut reader: impl Read, store: &TrustStore) -> Self {
         let kind = if input == "-" { "stdin" } else { "file" };
         let mut decoder = Decoder::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => decoder.feed(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Self::failed(input, kind, format!("{input}: can't read: {e}")),
-            }
+        if let Err(e) = decoder.read_from(&mut reader) {
+            return Self::failed(input, kind, format!("{input}: can't read: {e}"));
         }
         let decoded = match decoder.finish() {
             Ok(d) => d,

@@ -105,10 +105,38 @@ impl Decoder {
 
     /// Takes the next piece of input.
     pub fn feed(&mut self, chunk: &[u8]) {
-        if !self.seen_content && chunk.iter().any(|b| !b.is_ascii_whitespace()) {
+        let from = self.pending.len();
+        self.pending.extend_from_slice(chunk);
+        self.absorb(from);
+    }
+
+    /// Reads `reader` to its end, in pieces, straight into the decoder's
+    /// buffer (no copy through a buffer of the caller's).
+    pub fn read_from(&mut self, reader: &mut dyn std::io::Read) -> std::io::Result<()> {
+        const PIECE: usize = 1 << 20;
+        loop {
+            let from = self.pending.len();
+            self.pending.resize(from + PIECE, 0);
+            let read = reader.read(&mut self.pending[from..]);
+            self.pending.truncate(from + *read.as_ref().unwrap_or(&0));
+            match read {
+                Ok(0) => return Ok(()),
+                Ok(_) => self.absorb(from),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Takes what was appended to `pending` from offset `from` on.
+    fn absorb(&mut self, from: usize) {
+        if !self.seen_content
+            && self.pending[from..]
+                .iter()
+                .any(|b| !b.is_ascii_whitespace())
+        {
             self.seen_content = true;
         }
-        self.pending.extend_from_slice(chunk);
         if !self.pem {
             let Some(start) = find(&self.pending, BEGIN) else {
                 return;

@@ -125,3 +125,41 @@ fn positions_count_every_block() {
     assert_eq!(positions, [1, 3]);
     assert!(decoded.skipped[0].contains("block #2 is a private key"));
 }
+
+/// A reader that hands out a few bytes at a time and is interrupted once.
+struct Trickle<'a> {
+    data: &'a [u8],
+    interrupted: bool,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.interrupted && self.data.len() > 100 {
+            self.interrupted = true;
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.data.len()).min(37);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn read_from_a_reader_in_small_pieces() {
+    let pki = Pki::new(&["reader.pinwarden.test"]);
+    let text = pki.full_chain_pem();
+    let mut decoder = pinwarden_core::Decoder::new();
+    decoder
+        .read_from(&mut Trickle {
+            data: text.as_bytes(),
+            interrupted: false,
+        })
+        .unwrap();
+    let decoded = decoder.finish().unwrap();
+    assert_eq!(
+        summary(&decoded),
+        summary(&decode(text.as_bytes()).unwrap())
+    );
+    assert_eq!(decoded.certificates.len(), 3);
+}
