@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     for cert in &certs {
         let _ = cert.pin.to_string();
         let _ = cert.level();
-        let _ = cert.key.to_string();
+        if let Ok(facts) = cert.facts() {
+            let _ = facts.key.to_string();
+        }
+        let _ = (cert.ski(), cert.aki());
         let _ = cert.is_self_signed();
     }
     let store = TrustStore::empty();
