@@ -47,7 +47,16 @@ fn write_all(
             writeln!(out)?;
         }
         PinFormat::Table => unreachable!("handled above"),
-        PinFormat::Plain => lines(&mut out, reports, |_, r| r.pin.to_string())?,
+        PinFormat::Plain => {
+            // The common case for large bundles: pins straight into one buffer.
+            let rows: usize = reports.iter().map(|r| r.rows.len()).sum();
+            let mut buf = String::with_capacity(rows * 52);
+            for row in reports.iter().flat_map(|r| &r.rows) {
+                row.pin.write_to(&mut buf);
+                buf.push('\n');
+            }
+            out.write_all(buf.as_bytes())?;
+        }
         PinFormat::Hpkp => lines(&mut out, reports, |_, r| {
             format!("pin-sha256=\"{}\";", r.pin.to_base64())
         })?,

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::cert::Certificate;
@@ -107,7 +108,9 @@ impl<'a> Parents<'a> {
         for (i, c) in certs.iter().enumerate() {
             by_subject.entry(c.subject_raw()).or_default().push(i);
         }
+        // Each lookup is independent; large bundles spread them over the cores.
         let parent = (0..certs.len())
+            .into_par_iter()
             .map(|i| {
                 let cert = &certs[i];
                 if cert.is_self_issued() {

@@ -39,6 +39,12 @@ impl SpkiPin {
         STANDARD.encode(self.0)
     }
 
+    /// Appends `sha256/BASE64` to `out`, without an allocation of its own.
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str("sha256/");
+        STANDARD.encode_string(self.0, out);
+    }
+
     /// Lower-case hex of the digest.
     pub fn to_hex(&self) -> String {
         let mut out = String::with_capacity(64);
