@@ -2,15 +2,15 @@
 # End-to-end benchmark of `pinwarden pin` on a large PEM bundle against an
 # independent Python peer (cryptography + hashlib), see bench/BENCHMARKS.md.
 #
-#   bash bench/pins.sh            # 10,000 certificates, 7 runs per tool
+#   bash bench/pins.sh            # 10,000 certificates, 3 x 7 runs per tool
 #   COUNT=1000 RUNS=11 bash bench/pins.sh
 #
-# ensure cryptography ==> build release ==> gen_bundle ==> check outputs identical
-#   ==> time (warm-up, then RUNS rounds alternating python / pinwarden) ==> medians
+# ensure cryptography, hyperfine ==> build release ==> gen_bundle ==> check outputs
+#   identical ==> time (hyperfine, 3 rounds of RUNS runs each, order swapped
+#   between rounds) ==> medians and their ratio
 #
 # Each timed run is a whole process (start-up, reading the bundle, parsing,
-# hashing, writing the pins to /dev/null), measured with time.perf_counter
-# around subprocess.run. Raw times go to bench/out/pins-times.json.
+# hashing, writing the pins to /dev/null). Raw times go to bench/out/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,38 +40,44 @@ python3 "$here/gen_bundle.py" "$bundle" --count "$count"
 # Fails (and so stops this script) unless both print the same bytes.
 python3 "$here/pins_peer.py" "$bundle" --check "$bin"
 
-python3 - "$bin" "$here/pins_peer.py" "$bundle" "$count" "$runs" "$out/pins-times.json" <<'PY'
-import json, statistics, subprocess, sys, time
+if ! command -v hyperfine >/dev/null 2>&1; then
+    echo "pins.sh: installing hyperfine" >&2
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -q hyperfine >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q hyperfine >/dev/null; }
+    else sudo apt-get install -y -q hyperfine >/dev/null; fi
+fi
 
-pinwarden, peer, bundle, count, runs, json_out = sys.argv[1:]
+# hyperfine starts each process directly (-N: no shell in between), so the
+# times are the tools' own. Three rounds, the order swapped each round, so
+# that both tools share the machine's drifts; medians over all runs.
+py_cmd="python3 $here/pins_peer.py $bundle"
+pw_cmd="$bin pin $bundle --format plain --roots none"
+for round in 1 2 3; do
+    if [ $((round % 2)) = 1 ]; then first="$py_cmd"; second="$pw_cmd"; else first="$pw_cmd"; second="$py_cmd"; fi
+    hyperfine -N --style none --warmup 2 --runs "$runs" \
+        --export-json "$out/pins-round$round.json" "$first" "$second" >/dev/null
+done
+
+python3 - "$out" "$count" "$runs" "$py_cmd" "$pw_cmd" <<'PY'
+import json, statistics, sys
+
+out, count, runs, py_cmd, pw_cmd = sys.argv[1:]
 count, runs = int(count), int(runs)
-tools = {
-    "python": [sys.executable, peer, bundle],
-    "pinwarden": [pinwarden, "pin", bundle, "--format", "plain", "--roots", "none"],
-}
-
-def once(cmd):
-    t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t0
-
-for cmd in tools.values():  # warm-up: page cache, dynamic loader
-    once(cmd)
-times = {name: [] for name in tools}
-for _ in range(runs):  # alternate, so both tools share the machine's noise
-    for name, cmd in tools.items():
-        times[name].append(once(cmd))
+times = {"python": [], "pinwarden": []}
+for n in (1, 2, 3):
+    for r in json.load(open(f"{out}/pins-round{n}.json"))["results"]:
+        times["python" if r["command"] == py_cmd else "pinwarden"].extend(r["times"])
 
 median = {name: statistics.median(t) for name, t in times.items()}
-print(f"\n{count} certificates, {runs} runs per tool, end to end (process start included)")
+print(f"\n{count} certificates, {3 * runs} runs per tool (3 rounds), end to end (process start included)")
 print(f"{'tool':<10} {'median':>10} {'min':>10} {'max':>10} {'per cert':>12}")
 for name, t in times.items():
     print(f"{name:<10} {median[name] * 1e3:>7.1f} ms {min(t) * 1e3:>7.1f} ms "
           f"{max(t) * 1e3:>7.1f} ms {median[name] / count * 1e6:>8.2f} µs")
 ratio = median["python"] / median["pinwarden"]
 print(f"ratio python/pinwarden (medians): {ratio:.2f}x")
-with open(json_out, "w") as f:
-    json.dump({"count": count, "runs": runs, "commands": tools, "seconds": times,
+with open(f"{out}/pins-times.json", "w") as f:
+    json.dump({"count": count, "runs_per_round": runs, "rounds": 3,
+               "commands": {"python": py_cmd, "pinwarden": pw_cmd}, "seconds": times,
                "median_seconds": median, "ratio_python_over_pinwarden": ratio}, f, indent=2)
-print(f"raw times: {json_out}")
+print(f"raw times: {out}/pins-times.json")
 PY
