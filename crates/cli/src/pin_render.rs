@@ -30,14 +30,14 @@ fn write_all(
     store: &TrustStore,
 ) -> std::io::Result<()> {
     let stdout = std::io::stdout();
-    if format == PinFormat::Table {
+    let mut out: Box<dyn std::io::Write> = if format == PinFormat::Table {
         // Colours on a terminal, stripped elsewhere.
-        let mut out = anstream::AutoStream::auto(stdout.lock());
-        table(&mut out, reports, store)?;
-        return out.flush();
-    }
-    let mut out = std::io::BufWriter::new(stdout.lock());
+        Box::new(anstream::AutoStream::auto(stdout.lock()))
+    } else {
+        Box::new(std::io::BufWriter::new(stdout.lock()))
+    };
     match format {
+        PinFormat::Table => table(&mut out, reports, store)?,
         PinFormat::Json => {
             let doc = json!({
                 "roots": store.name,
@@ -46,7 +46,6 @@ fn write_all(
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        PinFormat::Table => unreachable!("handled above"),
         PinFormat::Plain => {
             // The common case for large bundles: pins straight into one buffer.
             let rows: usize = reports.iter().map(|r| r.rows.len()).sum();

@@ -149,7 +149,9 @@ impl InputReport {
                         position: Some(i + 1),
                         item: RowItem::Cert(report.certs.len()),
                         pin: c.pin,
-                        level: Some(c.level()),
+                        // The first certificate a server sends is its own,
+                        // whatever its contents say (a self-signed CA, say).
+                        level: Some(if i == 0 { Level::Leaf } else { c.level() }),
                     });
                     report.certs.push(c);
                     report.cert_positions.push(i + 1);

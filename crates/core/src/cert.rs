@@ -35,6 +35,7 @@ pub struct Certificate {
     /// basicConstraints pathLenConstraint.
     pub path_len: Option<u32>,
     has_basic_constraints: bool,
+    has_san: bool,
     /// Position in its input, from 1, for messages.
     index: usize,
     der: Vec<u8>,
@@ -110,6 +111,7 @@ impl Certificate {
             is_ca,
             path_len,
             has_basic_constraints,
+            has_san: frame.has_san,
             index,
             subject: range(frame.subject),
             issuer: range(frame.issuer),
@@ -184,8 +186,10 @@ impl Certificate {
 
     /// Where this certificate sits in a chain, from its own contents.
     pub fn level(&self) -> Level {
-        // Version 1 roots carry no basicConstraints at all.
-        if self.is_self_issued() && (self.is_ca || !self.has_basic_constraints) {
+        // Version 1 roots carry no basicConstraints at all; a self-signed
+        // server certificate without them names its hosts in a SAN.
+        let unmarked_root = !self.has_basic_constraints && !self.has_san;
+        if self.is_self_issued() && (self.is_ca || unmarked_root) {
             Level::Root
         } else if self.is_ca {
             Level::Intermediate

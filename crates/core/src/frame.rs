@@ -24,6 +24,8 @@ pub(crate) struct Frame<'a> {
     pub(crate) basic_constraints: Option<(bool, Option<u32>)>,
     pub(crate) ski: Option<&'a [u8]>,
     pub(crate) aki: Option<&'a [u8]>,
+    /// Whether a subjectAltName extension is present (not decoded here).
+    pub(crate) has_san: bool,
 }
 
 /// One DER element: its identifier octet and its contents.
@@ -113,6 +115,7 @@ fn expect(tlv: &Tlv<'_>, tag: u8, what: &str) -> Result<(), String> {
 const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13]; // 2.5.29.19
 const OID_SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e]; // 2.5.29.14
 const OID_AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23]; // 2.5.29.35
+const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11]; // 2.5.29.17
 
 impl<'a> Frame<'a> {
     /// Locates the parts of the certificate at the start of `input`.
@@ -159,6 +162,7 @@ impl<'a> Frame<'a> {
             basic_constraints: None,
             ski: None,
             aki: None,
+            has_san: false,
         };
         while !r.is_empty() {
             let (after, f, _) = next(r, "optional field")?;
@@ -226,6 +230,7 @@ impl<'a> Frame<'a> {
                         return Err(dup("authorityKeyIdentifier"));
                     }
                 }
+                OID_SUBJECT_ALT_NAME => self.has_san = true,
                 _ => {}
             }
         }

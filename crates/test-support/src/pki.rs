@@ -143,6 +143,23 @@ impl Ca {
     }
 }
 
+impl Leaf {
+    /// A self-signed server certificate (not a CA), as many test and
+    /// appliance servers present.
+    pub fn self_signed(names: &[&str], kind: KeyKind) -> Self {
+        let key = kind.generate();
+        let p = params(names.first().copied().unwrap_or("leaf"), names);
+        let cert = p.self_signed(&key).expect("rcgen signs a self-signed leaf");
+        Self {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            key_der: key.serialize_der(),
+            key_pem: key.serialize_pem(),
+            spki: key.subject_public_key_info(),
+        }
+    }
+}
+
 /// Root → intermediate → leaf, with ECDSA P-256 keys.
 #[derive(Debug)]
 pub struct Pki {

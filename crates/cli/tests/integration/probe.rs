@@ -121,6 +121,25 @@ fn expired_and_wrong_name_are_verdicts_not_errors() {
 }
 
 #[test]
+fn self_signed_server_is_recorded_with_its_pin() {
+    require("openssl");
+    let leaf = pinwarden_test_support::Leaf::self_signed(&[NAME], KeyKind::Ed25519);
+    let dir = tempfile::tempdir().unwrap();
+    let expected = openssl_pin(&write(dir.path(), "self.pem", &leaf.pem));
+    let server = TlsServer::start(vec![leaf.der.clone()], leaf.key_der);
+    let target = format!("127.0.0.1:{}", server.addr.port());
+    let (code, doc, stderr) = probe_json(&[&target, "--sni", NAME]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let input = &doc["inputs"][0];
+    assert_eq!(input["verdict"]["verdict"], "untrusted", "{input}");
+    let rows = input["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["level"], "leaf");
+    assert_eq!(rows[0]["pin"], expected.as_str());
+    assert_eq!(rows[0]["key"]["algorithm"], "Ed25519");
+}
+
+#[test]
 fn misordered_chain_is_called_out() {
     let pki = Pki::new(&[NAME]);
     let stray = pinwarden_test_support::Ca::root("Stray Root", KeyKind::Ed25519);

@@ -165,3 +165,16 @@ fn webpki_roots_complete_chains_and_pins_match_their_certificates() {
         "only {matched} system roots found among webpki-roots' pins"
     );
 }
+
+#[test]
+fn a_self_signed_server_certificate_is_a_leaf_and_a_root_is_a_root() {
+    // No basicConstraints in either: the SAN tells a server certificate apart
+    // from a version-1-style root.
+    let leaf =
+        pinwarden_test_support::Leaf::self_signed(&["self.pinwarden.test"], KeyKind::EcdsaP256);
+    let root = Ca::root("Root", KeyKind::EcdsaP256);
+    let bundle = certs(&[&leaf.pem, &root.pem]);
+    assert_eq!(bundle[0].level(), Level::Leaf);
+    assert!(bundle[0].is_self_signed());
+    assert_eq!(bundle[1].level(), Level::Root);
+}
