@@ -86,7 +86,8 @@ pub struct Decoder {
     /// input may be DER), then only the unfinished tail.
     pending: Vec<u8>,
     pem: bool,
-    seen_content: bool,
+    /// The input's first byte that is not whitespace, once seen.
+    first_byte: Option<u8>,
     blocks_seen: usize,
     /// Batches of blocks being decoded on the thread pool, in input order.
     batches: Vec<mpsc::Receiver<Vec<(usize, Outcome)>>>,
@@ -96,6 +97,9 @@ pub struct Decoder {
 }
 
 const BEGIN: &[u8] = b"-----BEGIN ";
+
+/// Every DER certificate, key and request starts with a SEQUENCE.
+const DER_SEQUENCE: u8 = 0x30;
 
 impl Decoder {
     /// A decoder that has seen nothing yet.
@@ -130,15 +134,20 @@ impl Decoder {
 
     /// Takes what was appended to `pending` from offset `from` on.
     fn absorb(&mut self, from: usize) {
-        if !self.seen_content
-            && self.pending[from..]
+        if self.first_byte.is_none() {
+            self.first_byte = self.pending[from..]
                 .iter()
-                .any(|b| !b.is_ascii_whitespace())
-        {
-            self.seen_content = true;
+                .copied()
+                .find(|b| !b.is_ascii_whitespace());
         }
         if !self.pem {
             let Some(start) = find(&self.pending, BEGIN) else {
+                // Text that is not DER need only be kept until a BEGIN line
+                // shows up: keep just enough for one split across pieces.
+                if self.first_byte.is_some_and(|b| b != DER_SEQUENCE) {
+                    let keep = self.pending.len().min(BEGIN.len() - 1);
+                    self.pending.drain(..self.pending.len() - keep);
+                }
                 return;
             };
             self.pem = true;
@@ -150,14 +159,12 @@ impl Decoder {
     /// Ends the input: an unfinished PEM block is an error, and input that was
     /// never PEM is read as DER.
     pub fn finish(mut self) -> Result<Decoded, Error> {
-        if !self.seen_content {
-            return Err(Error::EmptyInput);
-        }
         if !self.pem {
-            if self.pending.iter().find(|b| !b.is_ascii_whitespace()) == Some(&0x30) {
-                return decode_der(&self.pending);
-            }
-            return Err(Error::NoCertificates);
+            return match self.first_byte {
+                None => Err(Error::EmptyInput),
+                Some(DER_SEQUENCE) => decode_der(&self.pending),
+                Some(_) => Err(Error::NoCertificates),
+            };
         }
         self.dispatch(true);
         let batches: Vec<_> = self.batches.iter().map(wait_for).collect();
