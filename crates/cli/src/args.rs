@@ -79,7 +79,8 @@ pub(crate) enum LevelFilter {
 
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
-    /// Target platform.
+    /// Target platform: android-nsc, ios-plist, trustkit, okhttp, curl, envoy,
+    /// hpkp or json.
     #[arg(long = "to", value_name = "FORMAT", value_parser = parse_format)]
     pub(crate) to: pinwarden_core::export::Format,
     /// Host pattern: `api.example.com`, `*.example.com` (one label),
