@@ -232,7 +232,7 @@ fn table(
                 writeln!(out)?;
             }
             let mut head = format!("{}", report.input.bold());
-            if let Some(addr) = &report.address {
+            if let Some(addr) = report.address.as_ref().filter(|a| **a != report.input) {
                 head.push_str(&format!(" ({addr})"));
             }
             match &report.verdict {

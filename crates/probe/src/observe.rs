@@ -247,8 +247,27 @@ fn explain(err: &rustls::Error) -> String {
             "a certificate has an unknown critical extension".to_owned()
         }
         C::Revoked => "a certificate is revoked".to_owned(),
+        // webpki's own errors arrive wrapped, named by their variant.
+        C::Other(other) => match other.to_string().as_str() {
+            "CaUsedAsEndEntity" => {
+                "the server's certificate is a CA certificate (CA used as end entity)".to_owned()
+            }
+            name => words(name),
+        },
         other => other.to_string(),
     }
+}
+
+/// `SomeErrorName` as `some error name`.
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// Accepts any certificate chain so that it can be recorded, but still checks
