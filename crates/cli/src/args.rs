@@ -19,6 +19,8 @@ pub(crate) enum Command {
     Pin(PinArgs),
     /// Write a pin set as the configuration of a client platform.
     Export(ExportArgs),
+    /// Print the JSON Schema of pinwarden.toml.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +85,14 @@ pub(crate) struct ExportArgs {
     /// hpkp or json.
     #[arg(long = "to", value_name = "FORMAT", value_parser = parse_format)]
     pub(crate) to: pinwarden_core::export::Format,
+    /// A pin set of the policy file, by id (instead of --host/--pin…).
+    #[arg(long, value_name = "ID", conflicts_with_all = [
+        "hosts", "pins", "backup_pins", "pin_level", "expires", "include_subdomains", "report_uri", "id"
+    ])]
+    pub(crate) pinset: Option<String>,
+    /// The policy file for --pinset.
+    #[arg(long, value_name = "FILE", default_value = "pinwarden.toml")]
+    pub(crate) policy: String,
     /// Host pattern: `api.example.com`, `*.example.com` (one label),
     /// `**.example.com` (any depth, and the domain itself). Repeatable.
     #[arg(long = "host", value_name = "PATTERN")]

@@ -24,6 +24,29 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 /// Turns the raw flags into a pin set, or says which flag is wrong.
 fn checked(args: &ExportArgs) -> anyhow::Result<(PinSet, Options)> {
+    let options = Options {
+        hpkp_max_age: args.max_age,
+    };
+    if let Some(id) = &args.pinset {
+        let policy = crate::policy_file::load(&args.policy)?;
+        let Some(found) = policy.pinset(id) else {
+            let known: Vec<&str> = policy
+                .pinsets
+                .iter()
+                .map(|p| p.id.get_ref().as_str())
+                .collect();
+            bail!(
+                "{}: no pin set {id:?} (the file defines: {})",
+                args.policy,
+                known.join(", ")
+            );
+        };
+        let mut set = found.to_pinset();
+        if args.report_only {
+            set.enforce = false;
+        }
+        return Ok((set, options));
+    }
     if args.pins.is_empty() && args.backup_pins.is_empty() {
         bail!("no pins: give --pin PIN (and --backup-pin PIN) at least once");
     }
@@ -86,10 +109,5 @@ fn checked(args: &ExportArgs) -> anyhow::Result<(PinSet, Options)> {
         expires,
         report_uri: args.report_uri.clone(),
     };
-    Ok((
-        set,
-        Options {
-            hpkp_max_age: args.max_age,
-        },
-    ))
+    Ok((set, options))
 }

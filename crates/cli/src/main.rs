@@ -14,6 +14,7 @@ mod export_cmd;
 mod pin_cmd;
 mod pin_render;
 mod pin_report;
+mod policy_file;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
@@ -30,5 +31,10 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         args::Command::Pin(a) => pin_cmd::run(a),
         args::Command::Export(a) => export_cmd::run(a),
+        args::Command::Schema => {
+            let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

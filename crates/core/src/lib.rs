@@ -28,6 +28,7 @@ mod host;
 mod input;
 mod pin;
 mod pinset;
+pub mod policy;
 mod truststore;
 
 pub use cert::{Certificate, Facts, KeyInfo, Level, PublicKey};

@@ -9,7 +9,17 @@ use crate::host::{HostPattern, PatternKind};
 use crate::pin::SpkiPin;
 
 /// Whether a pin is expected in today's chains or held in reserve.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PinRole {
     /// Matches a key in today's chains.

@@ -6,5 +6,6 @@ mod bad_input;
 mod curl_pinned;
 mod export_parsers;
 mod openssl_pins;
+mod policy_cmds;
 mod probe;
 mod support;

@@ -1,0 +1,161 @@
+//! Reading `pinwarden.toml`: syntax and types through toml and serde, then
+//! the checks serde can't make (duplicate ids, dangling references,
+//! impossible dates). Every problem points at a line and column.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::model::{Policy, to_date};
+
+/// One problem in a policy file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl Diagnostic {
+    fn at(text: &str, offset: usize, message: String, hint: Option<&str>) -> Self {
+        let offset = offset.min(text.len());
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Self {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+            message,
+            hint: hint.map(str::to_owned),
+        }
+    }
+}
+
+impl Policy {
+    /// Reads and checks a policy file's text.
+    pub fn parse(text: &str) -> Result<Self, Vec<Diagnostic>> {
+        let policy: Self = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let message = e.message().trim().to_owned();
+            let hint = hint_for(&message);
+            vec![Diagnostic::at(text, offset, message, hint)]
+        })?;
+        let problems = policy.check(text);
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn check(&self, text: &str) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let at = |span: Range<usize>, message: String, hint: &str| {
+            Diagnostic::at(text, span.start, message, Some(hint))
+        };
+        duplicates(
+            self.applications.iter().map(|a| &a.id),
+            "application",
+            |span, msg| out.push(at(span, msg, "give every application its own id")),
+        );
+        duplicates(
+            self.pinsets.iter().map(|p| &p.id),
+            "pin set",
+            |span, msg| out.push(at(span, msg, "give every pin set its own id")),
+        );
+        for app in &self.applications {
+            for reference in &app.pinsets {
+                if self.pinset(reference.get_ref()).is_none() {
+                    out.push(at(
+                        reference.span(),
+                        format!(
+                            "application {:?} uses pin set {:?}, which is not defined",
+                            app.id.get_ref(),
+                            reference.get_ref()
+                        ),
+                        "define it in a [[pinset]] table, or fix the id",
+                    ));
+                }
+            }
+        }
+        for set in &self.pinsets {
+            if let Some(expires) = &set.expires
+                && to_date(expires.get_ref()).is_none()
+            {
+                out.push(at(
+                    expires.span(),
+                    format!(
+                        "pin set {:?}: expires = {} is not a calendar date",
+                        set.id.get_ref(),
+                        expires.get_ref()
+                    ),
+                    "write a date alone, like 2027-06-30",
+                ));
+            }
+            let mut seen = HashMap::new();
+            for pin in &set.pins {
+                if let Some(first) = seen.insert(*pin.pin.get_ref(), pin.pin.span()) {
+                    let line = Diagnostic::at(text, first.start, String::new(), None).line;
+                    out.push(at(
+                        pin.pin.span(),
+                        format!(
+                            "pin set {:?}: {} is listed twice (first on line {line})",
+                            set.id.get_ref(),
+                            pin.pin.get_ref()
+                        ),
+                        "remove the repeat: a duplicate adds no backup",
+                    ));
+                }
+            }
+        }
+        out.sort_by_key(|d| (d.line, d.column));
+        out
+    }
+}
+
+/// Reports every id after the first that repeats an earlier one.
+fn duplicates<'a>(
+    ids: impl Iterator<Item = &'a Spanned<String>>,
+    what: &str,
+    mut report: impl FnMut(Range<usize>, String),
+) {
+    let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+    for id in ids {
+        if seen.insert(id.get_ref(), id.span()).is_some() {
+            report(
+                id.span(),
+                format!("{what} id {:?} is used twice", id.get_ref()),
+            );
+        }
+    }
+}
+
+fn hint_for(message: &str) -> Option<&'static str> {
+    if message.contains("unknown field") {
+        Some("check the spelling; `pinwarden schema` prints every key the file may hold")
+    } else if message.contains("unknown variant") {
+        Some("use one of the values listed")
+    } else if message.contains("bad pin") || message.contains("pin") && message.contains("bytes") {
+        Some("a pin is sha256/BASE64 of the key: `pinwarden pin CERT` prints it")
+    } else if message.contains("missing field") {
+        Some("add the key; `pinwarden schema` shows what each table needs")
+    } else {
+        None
+    }
+}

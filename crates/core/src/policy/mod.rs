@@ -1,0 +1,14 @@
+//! The organisation's description, `pinwarden.toml`: maturity facts,
+//! applications, pin sets, partners and endpoints. Every command reads it.
+//!
+//! [`Policy::parse`] reads and checks a file's text; every problem is a
+//! [`Diagnostic`] with a line, a column and a hint.
+
+mod load;
+mod model;
+
+pub use load::Diagnostic;
+pub use model::{
+    AppType, Application, DataClass, Endpoint, Organisation, Partner, Policy, PolicyPin,
+    PolicyPinSet, Runbook, RunbookKind, Telemetry, UpdateMechanism,
+};

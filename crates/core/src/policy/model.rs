@@ -1,0 +1,305 @@
+//! The types of `pinwarden.toml`. Field names are the file's keys.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::cert::Level;
+use crate::host::HostPattern;
+use crate::pin::SpkiPin;
+use crate::pinset::{PinEntry, PinRole, PinSet};
+
+/// A whole `pinwarden.toml`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Facts about the organisation's certificate lifecycle maturity.
+    #[serde(default)]
+    pub organisation: Organisation,
+    /// The client applications, each with its type and update path.
+    #[serde(default, rename = "application")]
+    pub applications: Vec<Application>,
+    /// The pin sets the applications use.
+    #[serde(default, rename = "pinset")]
+    pub pinsets: Vec<PolicyPinSet>,
+    /// Third parties whose hosts applications talk to.
+    #[serde(default, rename = "partner")]
+    pub partners: Vec<Partner>,
+    /// The organisation's own TLS endpoints.
+    #[serde(default, rename = "endpoint")]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// Lifecycle maturity facts; unknown facts are simply left out.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// The organisation's name.
+    pub name: Option<String>,
+    /// Who owns the pin configuration lifecycle (a person or team address).
+    pub owner: Option<String>,
+    /// Share of certificates renewed and deployed automatically, 0–100.
+    pub automated_renewal_percent: Option<u8>,
+    /// Usual lifetime of the organisation's TLS certificates, in days.
+    pub certificate_lifetime_days: Option<u32>,
+    /// The CAs certificates come from today.
+    #[serde(default)]
+    pub cas: Vec<String>,
+    /// A second CA under contract, ready to issue.
+    pub backup_ca: Option<String>,
+    /// Hours needed to move issuance to another CA.
+    pub hours_to_switch_ca: Option<u32>,
+    /// What pin-failure telemetry exists.
+    pub telemetry: Option<Telemetry>,
+    /// Whether Certificate Transparency logs are monitored for the domains.
+    pub ct_monitoring: Option<bool>,
+    /// Whether CAA records restrict which CAs may issue.
+    pub caa: Option<bool>,
+    /// Incident runbooks that involve pins.
+    #[serde(default, rename = "runbook")]
+    pub runbooks: Vec<Runbook>,
+}
+
+/// Levels of pin-failure telemetry, after the PKI Health Radar's anchors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Telemetry {
+    /// No pin-failure reports.
+    None,
+    /// Reports with the presented chain and app version.
+    Reports,
+    /// Reports plus alert thresholds and report-only rollouts.
+    Alerting,
+    /// A failure-rate objective with automatic rollback.
+    AutoRollback,
+}
+
+/// An incident runbook.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    /// What it covers.
+    pub kind: RunbookKind,
+    /// Where it lives.
+    pub path: String,
+    /// When it was last rehearsed (YYYY-MM-DD).
+    #[schemars(with = "Option<String>")]
+    pub last_rehearsed: Option<Spanned<toml::value::Datetime>>,
+}
+
+/// The events a runbook covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunbookKind {
+    /// Routine certificate rotation.
+    Rotation,
+    /// Moving to another CA.
+    CaMigration,
+    /// Emergency re-issuance after a key compromise or mis-issuance.
+    EmergencyReissue,
+}
+
+/// A client application.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    /// Identifier, unique among applications.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// What kind of client it is.
+    #[serde(rename = "type")]
+    pub app_type: AppType,
+    /// Classes of data it handles.
+    #[serde(default)]
+    pub data: Vec<DataClass>,
+    /// How updates reach its clients.
+    pub update_mechanism: UpdateMechanism,
+    /// Days for an update to reach 95% of clients.
+    pub update_days_to_95: Option<u32>,
+    /// Whether pins can be changed remotely, without a release.
+    #[serde(default)]
+    pub remote_pin_config: bool,
+    /// Hosts it connects to.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Pin sets it enforces, by id.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub pinsets: Vec<Spanned<String>>,
+    /// Who owns it.
+    pub owner: Option<String>,
+}
+
+/// Application types of the decision framework.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppType {
+    /// iOS or Android app.
+    Mobile,
+    /// Browser web app.
+    Web,
+    /// Internal service-to-service client.
+    Service,
+    /// IoT or embedded device.
+    Iot,
+    /// A client of a third party's API.
+    ThirdParty,
+    /// Desktop application.
+    Desktop,
+}
+
+/// Data classes that make pinning worth its risk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataClass {
+    /// Payments, accounts, trading.
+    Financial,
+    /// Health records.
+    Health,
+    /// Credentials and session tokens.
+    AuthTokens,
+    /// Data under a regulation (PCI DSS, HIPAA, …).
+    Regulated,
+    /// Personal data.
+    Personal,
+    /// Nothing sensitive.
+    Public,
+}
+
+/// How an application's clients get updates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateMechanism {
+    /// Store releases that users install when they choose.
+    AppStore,
+    /// Updates that install themselves and can't be declined.
+    MandatoryAutoUpdate,
+    /// Signed over-the-air updates.
+    OtaSigned,
+    /// Over-the-air updates without signatures.
+    OtaUnsigned,
+    /// No update path.
+    None,
+}
+
+/// A pin set as the policy states it.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyPinSet {
+    /// Identifier, unique among pin sets.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Host patterns (`api.example.com`, `*.example.com`, `**.example.com`).
+    #[schemars(with = "Vec<String>")]
+    pub hosts: Vec<HostPattern>,
+    /// The pins.
+    #[serde(default)]
+    pub pins: Vec<PolicyPin>,
+    /// Enforce (true) or report only.
+    #[serde(default = "yes")]
+    pub enforce: bool,
+    /// Whether exact host patterns also cover every name below them.
+    #[serde(default)]
+    pub include_subdomains: bool,
+    /// When clients should stop enforcing the set (YYYY-MM-DD).
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<Spanned<toml::value::Datetime>>,
+    /// Where clients send pin-failure reports.
+    pub report_uri: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One pin of a policy pin set.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyPin {
+    /// The pin, in any notation pinwarden reads.
+    #[schemars(with = "String")]
+    pub pin: Spanned<SpkiPin>,
+    /// Primary (in today's chains) or backup (held in reserve).
+    #[serde(default)]
+    pub role: PinRole,
+    /// Level of the pinned key, when known.
+    pub level: Option<Level>,
+    /// A label for people.
+    pub label: Option<String>,
+    /// Where the key comes from: a CA name, a host, a key file.
+    pub source: Option<String>,
+}
+
+/// A third party.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Partner {
+    /// Identifier.
+    pub id: String,
+    /// The partner's hosts.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Whether the partner publishes pin sets for its endpoints.
+    #[serde(default)]
+    pub publishes_pins: bool,
+    /// Days of notice the partner commits to before changing keys or CAs.
+    pub notice_days: Option<u32>,
+}
+
+/// One of the organisation's TLS endpoints.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// Host name.
+    pub host: String,
+    /// TCP port.
+    #[serde(default = "https_port")]
+    pub port: u16,
+    /// Who runs it.
+    pub owner: Option<String>,
+}
+
+fn https_port() -> u16 {
+    443
+}
+
+impl Policy {
+    /// The pin set with this id.
+    pub fn pinset(&self, id: &str) -> Option<&PolicyPinSet> {
+        self.pinsets.iter().find(|p| p.id.get_ref() == id)
+    }
+}
+
+impl PolicyPinSet {
+    /// The pin set as exports and clients use it.
+    pub fn to_pinset(&self) -> PinSet {
+        PinSet {
+            id: self.id.get_ref().clone(),
+            hosts: self.hosts.clone(),
+            pins: self
+                .pins
+                .iter()
+                .map(|p| PinEntry {
+                    pin: *p.pin.get_ref(),
+                    role: p.role,
+                    level: p.level,
+                    label: p.label.clone(),
+                })
+                .collect(),
+            enforce: self.enforce,
+            include_subdomains: self.include_subdomains,
+            expires: self.expires.as_ref().and_then(|d| to_date(d.get_ref())),
+            report_uri: self.report_uri.clone(),
+        }
+    }
+}
+
+/// A TOML date as a calendar date, when it is one (no time, a real day).
+pub(crate) fn to_date(d: &toml::value::Datetime) -> Option<time::Date> {
+    if d.time.is_some() || d.offset.is_some() {
+        return None;
+    }
+    let date = d.date?;
+    let month = time::Month::try_from(date.month).ok()?;
+    time::Date::from_calendar_date(i32::from(date.year), month, date.day).ok()
+}
