@@ -21,6 +21,35 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Print the JSON Schema of pinwarden.toml.
     Schema,
+    /// Find lock-out and lifecycle risks in a policy file.
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// The policy file.
+    #[arg(default_value = "pinwarden.toml", value_name = "POLICY")]
+    pub(crate) policy: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub(crate) format: LintFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+    /// Exit 1 when a finding is at least this severe: info, warning or error.
+    #[arg(long, default_value = "warning", value_name = "SEVERITY")]
+    pub(crate) severity: String,
+    /// Judge as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) today: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LintFormat {
+    /// Grouped by severity, for people.
+    Text,
+    /// Findings as JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]

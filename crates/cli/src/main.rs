@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
 mod export_cmd;
+mod lint_cmd;
 mod pin_cmd;
 mod pin_render;
 mod pin_report;
@@ -31,6 +32,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         args::Command::Pin(a) => pin_cmd::run(a),
         args::Command::Export(a) => export_cmd::run(a),
+        args::Command::Lint(a) => lint_cmd::run(a),
         args::Command::Schema => {
             let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
             println!("{}", serde_json::to_string_pretty(&schema)?);

@@ -26,6 +26,7 @@ pub mod export;
 mod frame;
 mod host;
 mod input;
+pub mod lint;
 mod pin;
 mod pinset;
 pub mod policy;

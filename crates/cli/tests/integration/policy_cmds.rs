@@ -105,3 +105,85 @@ fn policy_problems_print_file_line_and_column() {
     );
     assert!(stderr.contains(&expected), "{stderr}");
 }
+
+#[test]
+fn lint_flags_the_examples_deliberate_risks_and_nothing_else() {
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let out = pinwarden()
+        .args(["lint", EXAMPLE, "--json", "--today", "2026-11-29"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "errors were found");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, Option<u64>)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f["line"].as_u64()))
+        .collect();
+    found.sort();
+    let branch = Some(line_of("id = \"branch\"") as u64);
+    let mut expected = vec![
+        ("PW001".to_owned(), branch),
+        ("PW002".to_owned(), branch),
+        ("PW010".to_owned(), branch),
+        // The emergency re-issue runbook was never rehearsed (no line to point at),
+        // the CA migration one over a year ago.
+        ("PW012".to_owned(), None),
+        (
+            "PW012".to_owned(),
+            Some(line_of("last_rehearsed = 2025-06-02") as u64),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // The text form groups errors before warnings and counts them.
+    let text_out = stdout_of_any(pinwarden().args(["lint", EXAMPLE, "--today", "2026-11-29"]));
+    let first_warning = text_out.find("warning[").unwrap();
+    assert!(
+        text_out.rfind("error[").unwrap() < first_warning,
+        "{text_out}"
+    );
+    assert!(
+        text_out
+            .trim_end()
+            .ends_with("2 errors, 3 warnings, 0 info"),
+        "{text_out}"
+    );
+}
+
+#[test]
+fn lint_exit_code_follows_the_severity_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    // One warning (no report_uri), nothing worse.
+    let policy = write(
+        dir.path(),
+        "p.toml",
+        "[organisation]\nowner = \"me\"\n[[pinset]]\nid = \"a\"\nhosts = [\"a.example\"]\n\
+         [[pinset.pins]]\npin = \"sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M=\"\n\
+         [[pinset.pins]]\npin = \"sha256/i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY=\"\nrole = \"backup\"\n\
+         [[organisation.runbook]]\nkind = \"rotation\"\npath = \"r\"\nlast_rehearsed = 2026-10-01\n\
+         [[organisation.runbook]]\nkind = \"ca-migration\"\npath = \"r\"\nlast_rehearsed = 2026-10-01\n\
+         [[organisation.runbook]]\nkind = \"emergency-reissue\"\npath = \"r\"\nlast_rehearsed = 2026-10-01\n\
+         [[application]]\nid = \"svc\"\ntype = \"service\"\nupdate_mechanism = \"mandatory-auto-update\"\n\
+         hosts = [\"a.example\"]\npinsets = [\"a\"]\nowner = \"me\"\n",
+    );
+    let code = |severity: &str| {
+        pinwarden()
+            .args(["lint", "--today", "2026-11-29", "--severity", severity])
+            .arg(&policy)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code("warning"), Some(1));
+    assert_eq!(code("error"), Some(0));
+    assert_eq!(code("nonsense"), Some(2));
+}
+
+fn stdout_of_any(cmd: &mut assert_cmd::Command) -> String {
+    String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+}

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::model::{Policy, to_date};
+use super::model::{Policy, calendar_date};
 
 /// One problem in a policy file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -35,16 +35,28 @@ impl fmt::Display for Diagnostic {
 
 impl Diagnostic {
     fn at(text: &str, offset: usize, message: String, hint: Option<&str>) -> Self {
-        let offset = offset.min(text.len());
-        let before = &text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let (line, column) = line_column(text, offset);
         Self {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
+            line,
+            column,
             message,
             hint: hint.map(str::to_owned),
         }
     }
+}
+
+/// Line and column (characters), both from 1, of a byte offset in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 impl Policy {
@@ -96,7 +108,7 @@ impl Policy {
         }
         for set in &self.pinsets {
             if let Some(expires) = &set.expires
-                && to_date(expires.get_ref()).is_none()
+                && calendar_date(expires.get_ref()).is_none()
             {
                 out.push(at(
                     expires.span(),

@@ -7,8 +7,8 @@
 mod load;
 mod model;
 
-pub use load::Diagnostic;
+pub use load::{Diagnostic, line_column};
 pub use model::{
     AppType, Application, DataClass, Endpoint, Organisation, Partner, Policy, PolicyPin,
-    PolicyPinSet, Runbook, RunbookKind, Telemetry, UpdateMechanism,
+    PolicyPinSet, Runbook, RunbookKind, Telemetry, UpdateMechanism, calendar_date,
 };

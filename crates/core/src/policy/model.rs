@@ -288,14 +288,17 @@ impl PolicyPinSet {
                 .collect(),
             enforce: self.enforce,
             include_subdomains: self.include_subdomains,
-            expires: self.expires.as_ref().and_then(|d| to_date(d.get_ref())),
+            expires: self
+                .expires
+                .as_ref()
+                .and_then(|d| calendar_date(d.get_ref())),
             report_uri: self.report_uri.clone(),
         }
     }
 }
 
 /// A TOML date as a calendar date, when it is one (no time, a real day).
-pub(crate) fn to_date(d: &toml::value::Datetime) -> Option<time::Date> {
+pub fn calendar_date(d: &toml::value::Datetime) -> Option<time::Date> {
     if d.time.is_some() || d.offset.is_some() {
         return None;
     }

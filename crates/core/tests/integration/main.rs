@@ -2,4 +2,5 @@
 
 mod chains;
 mod decode;
+mod lint;
 mod policy;

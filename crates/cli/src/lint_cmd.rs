@@ -1,0 +1,84 @@
+//! `pinwarden lint`: the policy's risks, grouped by severity.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use owo_colors::OwoColorize as _;
+use pinwarden_core::lint::{self, Finding, Severity};
+use pinwarden_core::policy::line_column;
+
+use crate::args::{LintArgs, LintFormat};
+
+pub(crate) fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
+    let threshold: Severity = args.severity.parse().map_err(anyhow::Error::msg)?;
+    let today = match &args.today {
+        Some(d) => time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+            .with_context(|| format!("--today {d:?} is not a date like 2027-06-30"))?,
+        None => time::OffsetDateTime::now_utc().date(),
+    };
+    let policy = crate::policy_file::load(&args.policy)?;
+    let text = std::fs::read_to_string(&args.policy)
+        .with_context(|| format!("can't read {}", args.policy))?;
+    let findings = lint::lint(&policy, &lint::Context { today });
+    let located = |f: &Finding| f.span.as_ref().map(|s| line_column(&text, s.start));
+
+    if args.json || args.format == LintFormat::Json {
+        let items: Vec<serde_json::Value> = findings
+            .iter()
+            .map(|f| {
+                let rule = lint::rule(f.rule);
+                let (line, column) = located(f).map_or((None, None), |(l, c)| (Some(l), Some(c)));
+                serde_json::json!({
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "title": rule.map(|r| r.title),
+                    "message": f.message,
+                    "file": args.policy,
+                    "line": line,
+                    "column": column,
+                    "fix": rule.map(|r| r.fix),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "findings": items }))?
+        );
+    } else {
+        let mut out = anstream::stdout();
+        use std::io::Write as _;
+        for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+            for f in findings.iter().filter(|f| f.severity == severity) {
+                let Some(rule) = lint::rule(f.rule) else {
+                    continue;
+                };
+                let head = format!("{severity}[{}]", f.rule);
+                let head = match severity {
+                    Severity::Error => head.red().bold().to_string(),
+                    Severity::Warning => head.yellow().bold().to_string(),
+                    Severity::Info => head.blue().bold().to_string(),
+                };
+                let place = located(f).map_or_else(
+                    || args.policy.clone(),
+                    |(l, c)| format!("{}:{l}:{c}", args.policy),
+                );
+                writeln!(out, "{head}: {}", rule.title)?;
+                writeln!(out, "  --> {place}: {}", f.message)?;
+                writeln!(out, "  = fix: {}", rule.fix)?;
+            }
+        }
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        writeln!(
+            out,
+            "{} errors, {} warnings, {} info",
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info)
+        )?;
+    }
+    Ok(if findings.iter().any(|f| f.severity >= threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,504 @@
+//! The rules. Each is a `Rule` (what it is and where it comes from) and a
+//! check over the policy; sources are ../shared/FRAMEWORK.md's tables and the
+//! RFCs and platform behaviours it cites.
+
+use std::ops::Range;
+
+use super::{Context, Rule, Severity};
+use crate::cert::Level;
+use crate::pinset::PinRole;
+use crate::policy::{AppType, Policy, PolicyPinSet, RunbookKind, Telemetry, UpdateMechanism};
+
+type Found = Vec<(String, Option<Range<usize>>)>;
+type Check = fn(&Policy, &Context, &mut Found);
+
+/// Every rule with its check, in id order.
+pub(super) static CHECKS: &[(&Rule, Check)] = &[
+    (&MISSING_BACKUP, missing_backup),
+    (&SINGLE_CA, single_ca),
+    (&LEAF_PINS_SHORT_LIVED, leaf_pins_short_lived),
+    (&LETS_ENCRYPT_INTERMEDIATE, lets_encrypt_intermediate),
+    (&WEB_APP_PINNED, web_app_pinned),
+    (&THIRD_PARTY_UNPUBLISHED, third_party_unpublished),
+    (&IOT_WITHOUT_SIGNED_OTA, iot_without_signed_ota),
+    (&MOBILE_SLOW_WITHOUT_REMOTE, mobile_slow_without_remote),
+    (&NO_EXPIRY, no_expiry),
+    (&NO_REPORTING, no_reporting),
+    (&NO_OWNER, no_owner),
+    (&RUNBOOKS, runbooks),
+    (&HOST_GAP, host_gap),
+    (&UNUSED_PINSET, unused_pinset),
+    (&EXPIRED_PINSET, expired_pinset),
+];
+
+/// The pin sets an application uses, that exist.
+fn sets_of<'a>(
+    policy: &'a Policy,
+    ids: &'a [toml::Spanned<String>],
+) -> impl Iterator<Item = &'a PolicyPinSet> {
+    ids.iter().filter_map(|id| policy.pinset(id.get_ref()))
+}
+
+/// The public CA a pin's `source` names (`ca:DigiCert` → `DigiCert`).
+/// Private CAs and partner keys are the organisation's or partner's own
+/// choice of escape hatch, so they are not counted as CA dependence.
+fn public_ca(source: &str) -> Option<&str> {
+    source.strip_prefix("ca:").map(str::trim)
+}
+
+static MISSING_BACKUP: Rule = Rule {
+    id: "PW001",
+    severity: Severity::Error,
+    title: "enforced pin set without a backup pin",
+    explanation: "Without a key held in reserve, any rotation, CA change or emergency re-issuance \
+                  locks clients out until they update (RFC 7469 §4.3 requires a backup pin; \
+                  TrustKit refuses fewer than two pins).",
+    fix: "Add a pin with role = \"backup\": a root of a second CA, or a pre-generated key.",
+};
+
+fn missing_backup(policy: &Policy, _: &Context, out: &mut Found) {
+    for set in policy.pinsets.iter().filter(|s| s.enforce) {
+        if !set.pins.iter().any(|p| p.role == PinRole::Backup) {
+            out.push((
+                format!("pin set {:?} has no backup pin", set.id.get_ref()),
+                Some(set.id.span()),
+            ));
+        }
+    }
+}
+
+static SINGLE_CA: Rule = Rule {
+    id: "PW002",
+    severity: Severity::Error,
+    title: "every pin comes from one CA",
+    explanation: "If that CA is distrusted or compelled (Symantec was distrusted over about 18 \
+                  months), no certificate that satisfies the pins can be had: a vendor lock-in \
+                  with no escape (framework: decision table, second question).",
+    fix: "Add a backup pin from a second CA, ideally the contracted backup CA.",
+};
+
+fn single_ca(policy: &Policy, _: &Context, out: &mut Found) {
+    for set in &policy.pinsets {
+        // Every pin must name a public CA for the rule to judge.
+        let cas: Option<Vec<&str>> = set
+            .pins
+            .iter()
+            .map(|p| p.source.as_deref().and_then(public_ca))
+            .collect();
+        let Some(cas) = cas.filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        if cas.iter().all(|c| c.eq_ignore_ascii_case(cas[0])) {
+            out.push((
+                format!(
+                    "every pin of pin set {:?} comes from {}",
+                    set.id.get_ref(),
+                    cas[0]
+                ),
+                Some(set.id.span()),
+            ));
+        }
+    }
+}
+
+static LEAF_PINS_SHORT_LIVED: Rule = Rule {
+    id: "PW003",
+    severity: Severity::Warning,
+    title: "leaf pins while certificates live 100 days or less",
+    explanation: "A leaf pin changes at every key rotation: at 47-day certificates that is about \
+                  8 pin changes a year, each a chance of lock-out (framework: cost equation; \
+                  CA/B Forum ballot SC-081 brings lifetimes to 100 days in 2027 and 47 in 2029).",
+    fix: "Pin the CA level (intermediate or root) with a backup from a second CA, or pre-generate \
+          the next leaf key and pin it as the backup.",
+};
+
+fn leaf_pins_short_lived(policy: &Policy, _: &Context, out: &mut Found) {
+    let Some(days) = policy
+        .organisation
+        .certificate_lifetime_days
+        .filter(|d| *d <= 100)
+    else {
+        return;
+    };
+    for set in &policy.pinsets {
+        for pin in set.pins.iter().filter(|p| p.level == Some(Level::Leaf)) {
+            out.push((
+                format!(
+                    "pin set {:?} pins a leaf key while certificates live {days} days",
+                    set.id.get_ref()
+                ),
+                Some(pin.pin.span()),
+            ));
+        }
+    }
+}
+
+static LETS_ENCRYPT_INTERMEDIATE: Rule = Rule {
+    id: "PW004",
+    severity: Severity::Error,
+    title: "a Let's Encrypt intermediate is pinned",
+    explanation: "Let's Encrypt rotates issuance among several intermediates on purpose, without \
+                  notice to subscribers: a pinned intermediate breaks at the next rotation \
+                  (framework: facts; Let's Encrypt's chain documentation).",
+    fix: "Pin ISRG Root X1 and ISRG Root X2 instead, with a backup from another CA.",
+};
+
+fn lets_encrypt_intermediate(policy: &Policy, _: &Context, out: &mut Found) {
+    for set in &policy.pinsets {
+        for pin in set
+            .pins
+            .iter()
+            .filter(|p| p.level == Some(Level::Intermediate))
+        {
+            let text = format!(
+                "{} {}",
+                pin.label.as_deref().unwrap_or(""),
+                pin.source.as_deref().unwrap_or("")
+            )
+            .to_lowercase();
+            if text.contains("let's encrypt")
+                || text.contains("letsencrypt")
+                || text.contains("isrg")
+            {
+                out.push((
+                    format!(
+                        "pin set {:?} pins a Let's Encrypt intermediate",
+                        set.id.get_ref()
+                    ),
+                    Some(pin.pin.span()),
+                ));
+            }
+        }
+    }
+}
+
+static WEB_APP_PINNED: Rule = Rule {
+    id: "PW005",
+    severity: Severity::Error,
+    title: "a browser web app has pin sets",
+    explanation: "Browsers removed HPKP (Chrome 72, Firefox 72) after lock-outs; a web app has no \
+                  pinning to configure, and a header would only be ignored (framework: decision \
+                  table, web).",
+    fix: "Drop the pin sets; monitor CT for the domains and restrict issuers with CAA.",
+};
+
+fn web_app_pinned(policy: &Policy, _: &Context, out: &mut Found) {
+    for app in policy
+        .applications
+        .iter()
+        .filter(|a| a.app_type == AppType::Web && !a.pinsets.is_empty())
+    {
+        out.push((
+            format!("web application {:?} uses pin sets", app.id.get_ref()),
+            Some(app.id.span()),
+        ));
+    }
+}
+
+static THIRD_PARTY_UNPUBLISHED: Rule = Rule {
+    id: "PW006",
+    severity: Severity::Error,
+    title: "a third party's host is pinned without a pin set the partner publishes",
+    explanation: "A partner changes keys and CAs on its own schedule; pins it doesn't publish and \
+                  announce break without warning (framework: decision table, third-party API).",
+    fix: "Pin only what the partner publishes, with its notice period in the runbook; otherwise \
+          rely on standard validation, CT monitoring, and mTLS or request signing.",
+};
+
+fn third_party_unpublished(policy: &Policy, _: &Context, out: &mut Found) {
+    for app in policy
+        .applications
+        .iter()
+        .filter(|a| a.app_type == AppType::ThirdParty)
+    {
+        for set in sets_of(policy, &app.pinsets) {
+            let published = set.hosts.iter().all(|pattern| {
+                policy.partners.iter().any(|partner| {
+                    partner.publishes_pins && partner.hosts.iter().any(|h| pattern.matches(h))
+                })
+            });
+            if !published {
+                out.push((
+                    format!(
+                        "application {:?} pins {:?}, whose hosts no partner publishes pins for",
+                        app.id.get_ref(),
+                        set.id.get_ref()
+                    ),
+                    Some(app.id.span()),
+                ));
+            }
+        }
+    }
+}
+
+static IOT_WITHOUT_SIGNED_OTA: Rule = Rule {
+    id: "PW007",
+    severity: Severity::Error,
+    title: "IoT devices pin without signed over-the-air updates",
+    explanation: "A device that can't receive a verified pin update is bricked by the first CA or \
+                  key change (framework: decision table, IoT: pin only with a tested OTA path).",
+    fix: "Ship signed OTA first; until then use mTLS with a private CA instead of pins.",
+};
+
+fn iot_without_signed_ota(policy: &Policy, _: &Context, out: &mut Found) {
+    for app in policy
+        .applications
+        .iter()
+        .filter(|a| a.app_type == AppType::Iot && !a.pinsets.is_empty())
+    {
+        if app.update_mechanism != UpdateMechanism::OtaSigned {
+            out.push((
+                format!(
+                    "IoT application {:?} pins without signed OTA updates",
+                    app.id.get_ref()
+                ),
+                Some(app.id.span()),
+            ));
+        }
+    }
+}
+
+static MOBILE_SLOW_WITHOUT_REMOTE: Rule = Rule {
+    id: "PW008",
+    severity: Severity::Error,
+    title: "a mobile app pins, updates slowly, and can't change pins remotely",
+    explanation: "When an update takes more than 7 days to reach 95% of users, a pin change waits \
+                  for the slowest of them; a remote pin configuration is the framework's condition \
+                  for pinning mobile apps (framework: five questions, first).",
+    fix: "Add a signed remote pin configuration (pinwarden manifests), or don't pin.",
+};
+
+fn mobile_slow_without_remote(policy: &Policy, _: &Context, out: &mut Found) {
+    for app in policy
+        .applications
+        .iter()
+        .filter(|a| a.app_type == AppType::Mobile && !a.pinsets.is_empty())
+    {
+        let slow = app.update_days_to_95.is_none_or(|d| d > 7);
+        if slow && !app.remote_pin_config {
+            let days = app
+                .update_days_to_95
+                .map_or("an unknown number of".to_owned(), |d| d.to_string());
+            out.push((
+                format!(
+                    "mobile application {:?} takes {days} days to update and has no remote pin configuration",
+                    app.id.get_ref()
+                ),
+                Some(app.id.span()),
+            ));
+        }
+    }
+}
+
+static NO_EXPIRY: Rule = Rule {
+    id: "PW009",
+    severity: Severity::Warning,
+    title: "an enforced mobile pin set has no expiry",
+    explanation: "Android's Network Security Config and TrustKit stop enforcing an expired pin set: \
+                  an expiry bounds the damage of a forgotten pin set on clients that never update \
+                  (platform behaviour; framework: facts).",
+    fix: "Set expires = a date within the pins' planned lifetime.",
+};
+
+fn no_expiry(policy: &Policy, _: &Context, out: &mut Found) {
+    for set in policy
+        .pinsets
+        .iter()
+        .filter(|s| s.enforce && s.expires.is_none())
+    {
+        let mobile = policy.applications.iter().any(|a| {
+            a.app_type == AppType::Mobile
+                && a.pinsets.iter().any(|id| id.get_ref() == set.id.get_ref())
+        });
+        if mobile {
+            out.push((
+                format!("pin set {:?} never expires", set.id.get_ref()),
+                Some(set.id.span()),
+            ));
+        }
+    }
+}
+
+static NO_REPORTING: Rule = Rule {
+    id: "PW010",
+    severity: Severity::Warning,
+    title: "enforced pins with no failure reporting",
+    explanation: "Without pin-failure reports, the first sign of a pinning mistake is users \
+                  reporting outages; with them, staged rollouts catch mistakes (framework: five \
+                  questions, third).",
+    fix: "Set report_uri on the pin set (pinwarden serve collects TrustKit and RFC 7469 reports).",
+};
+
+fn no_reporting(policy: &Policy, _: &Context, out: &mut Found) {
+    let no_telemetry = matches!(policy.organisation.telemetry, None | Some(Telemetry::None));
+    for set in policy
+        .pinsets
+        .iter()
+        .filter(|s| s.enforce && s.report_uri.is_none())
+    {
+        let detail = if no_telemetry {
+            " and the organisation has no pin-failure telemetry"
+        } else {
+            ""
+        };
+        out.push((
+            format!(
+                "pin set {:?} enforces without a report_uri{detail}",
+                set.id.get_ref()
+            ),
+            Some(set.id.span()),
+        ));
+    }
+}
+
+static NO_OWNER: Rule = Rule {
+    id: "PW011",
+    severity: Severity::Warning,
+    title: "no owner for the pin configuration",
+    explanation: "Someone must review pins at every certificate and CA change; an unowned pin set \
+                  is the one that gets forgotten (framework: five questions, fifth).",
+    fix: "Set owner on the organisation and on each application.",
+};
+
+fn no_owner(policy: &Policy, _: &Context, out: &mut Found) {
+    if policy.organisation.owner.is_none() && !policy.pinsets.is_empty() {
+        out.push((
+            "the organisation names no owner of the pin lifecycle".to_owned(),
+            None,
+        ));
+    }
+    for app in policy.applications.iter().filter(|a| a.owner.is_none()) {
+        out.push((
+            format!("application {:?} has no owner", app.id.get_ref()),
+            Some(app.id.span()),
+        ));
+    }
+}
+
+static RUNBOOKS: Rule = Rule {
+    id: "PW012",
+    severity: Severity::Warning,
+    title: "a runbook is missing or not rehearsed in the last 12 months",
+    explanation: "Rotation, CA migration and emergency re-issuance each need \"update the pins\" \
+                  as a step, rehearsed, or the step is skipped under pressure (framework: five \
+                  questions, fourth; PKI Health Radar, ownership and runbooks).",
+    fix: "Write the missing runbooks (pinwarden runbook drafts them) and rehearse each yearly.",
+};
+
+fn runbooks(policy: &Policy, context: &Context, out: &mut Found) {
+    if policy.pinsets.is_empty() {
+        return;
+    }
+    let year_ago = context.today - time::Duration::days(365);
+    for kind in [
+        RunbookKind::Rotation,
+        RunbookKind::CaMigration,
+        RunbookKind::EmergencyReissue,
+    ] {
+        let name = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        match policy.organisation.runbooks.iter().find(|r| r.kind == kind) {
+            None => out.push((format!("no {name} runbook"), None)),
+            Some(book) => {
+                match book.last_rehearsed.as_ref() {
+                    None => out.push((
+                        format!("the {name} runbook ({}) was never rehearsed", book.path),
+                        None,
+                    )),
+                    Some(date) => {
+                        let when = crate::policy::calendar_date(date.get_ref());
+                        if when.is_none_or(|d| d < year_ago) {
+                            out.push((
+                            format!("the {name} runbook was last rehearsed on {}, over 12 months ago", date.get_ref()),
+                            Some(date.span()),
+                        ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+static HOST_GAP: Rule = Rule {
+    id: "PW013",
+    severity: Severity::Warning,
+    title: "an application's host is not covered by its pin sets",
+    explanation: "Patterns follow OkHttp: `*.example.com` matches one label and not the apex, \
+                  `**.example.com` any depth and the apex; a host outside every pattern is not \
+                  pinned at all (platform behaviour).",
+    fix: "Add the host, or use `**.` where the apex and deeper names are meant.",
+};
+
+fn host_gap(policy: &Policy, _: &Context, out: &mut Found) {
+    for app in policy.applications.iter().filter(|a| !a.pinsets.is_empty()) {
+        let sets: Vec<_> = sets_of(policy, &app.pinsets)
+            .map(PolicyPinSet::to_pinset)
+            .collect();
+        for host in &app.hosts {
+            if !sets.iter().any(|s| s.covers(host)) {
+                out.push((
+                    format!(
+                        "application {:?} talks to {host}, which none of its pin sets covers",
+                        app.id.get_ref()
+                    ),
+                    Some(app.id.span()),
+                ));
+            }
+        }
+    }
+}
+
+static UNUSED_PINSET: Rule = Rule {
+    id: "PW014",
+    severity: Severity::Info,
+    title: "a pin set no application uses",
+    explanation: "An unused pin set still looks authoritative in reviews and exports, and the pin \
+                  inventory stops matching what ships (framework: PKI Health Radar, ownership and \
+                  runbooks: a named owner and a pin inventory).",
+    fix: "Reference it from the application that ships it, or remove it.",
+};
+
+fn unused_pinset(policy: &Policy, _: &Context, out: &mut Found) {
+    for set in &policy.pinsets {
+        let used = policy
+            .applications
+            .iter()
+            .any(|a| a.pinsets.iter().any(|id| id.get_ref() == set.id.get_ref()));
+        if !used {
+            out.push((
+                format!("no application uses pin set {:?}", set.id.get_ref()),
+                Some(set.id.span()),
+            ));
+        }
+    }
+}
+
+static EXPIRED_PINSET: Rule = Rule {
+    id: "PW015",
+    severity: Severity::Error,
+    title: "a pin set has expired",
+    explanation: "Android and TrustKit stop enforcing after the expiry (clients fail open); iOS \
+                  NSPinnedDomains has no expiry and keeps enforcing: the platforms now disagree \
+                  (platform behaviour).",
+    fix: "Renew the pin set with a new expiry, or retire it deliberately.",
+};
+
+fn expired_pinset(policy: &Policy, context: &Context, out: &mut Found) {
+    for set in &policy.pinsets {
+        if let Some(expires) = &set.expires
+            && crate::policy::calendar_date(expires.get_ref()).is_some_and(|d| d < context.today)
+        {
+            out.push((
+                format!(
+                    "pin set {:?} expired on {}",
+                    set.id.get_ref(),
+                    expires.get_ref()
+                ),
+                Some(expires.span()),
+            ));
+        }
+    }
+}
