@@ -50,6 +50,8 @@ pub(crate) enum LintFormat {
     Text,
     /// Findings as JSON.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Args)]

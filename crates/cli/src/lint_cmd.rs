@@ -22,7 +22,10 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
     let findings = lint::lint(&policy, &lint::Context { today });
     let located = |f: &Finding| f.span.as_ref().map(|s| line_column(&text, s.start));
 
-    if args.json || args.format == LintFormat::Json {
+    if args.format == LintFormat::Sarif {
+        let log = lint::sarif(&findings, &args.policy, |offset| line_column(&text, offset));
+        println!("{}", serde_json::to_string_pretty(&log)?);
+    } else if args.json || args.format == LintFormat::Json {
         let items: Vec<serde_json::Value> = findings
             .iter()
             .map(|f| {

@@ -187,3 +187,54 @@ fn lint_exit_code_follows_the_severity_threshold() {
 fn stdout_of_any(cmd: &mut assert_cmd::Command) -> String {
     String::from_utf8(cmd.output().unwrap().stdout).unwrap()
 }
+
+#[test]
+fn lint_sarif_validates_against_the_sarif_schema() {
+    require("python3");
+    let schema = crate::support::sarif_schema();
+    let dir = tempfile::tempdir().unwrap();
+    let out = pinwarden()
+        .args([
+            "lint",
+            EXAMPLE,
+            "--format",
+            "sarif",
+            "--today",
+            "2026-11-29",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log = write(dir.path(), "lint.sarif", &out.stdout);
+    let verdict = sh_ok(&format!(
+        "python3 -c '
+import json, sys, jsonschema
+schema, doc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+jsonschema.validate(doc, schema)
+doc[\"runs\"][0][\"results\"][0][\"level\"] = \"fatal\"
+try:
+    jsonschema.validate(doc, schema)
+    print(\"the schema accepted a bad level\")
+except jsonschema.ValidationError:
+    print(\"valid\")
+' '{}' '{}'",
+        schema.display(),
+        log.display()
+    ));
+    assert_eq!(verdict.trim(), "valid");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    let located = results
+        .iter()
+        .find(|r| r["ruleId"] == "PW001")
+        .map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64())
+        .unwrap();
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let branch = text
+        .lines()
+        .position(|l| l.contains("id = \"branch\""))
+        .unwrap()
+        + 1;
+    assert_eq!(located, Some(branch as u64));
+}

@@ -69,3 +69,24 @@ pub(crate) fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+/// The SARIF 2.1.0 JSON Schema, from the npm package `@microsoft/jest-sarif`
+/// (fetched once with `npm pack` into target/test-tools/).
+pub(crate) fn sarif_schema() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-tools");
+    let schema = dir.join("package/lib/schemas/sarif-2.1.0-rtm.5.json");
+    if !schema.exists() {
+        require("npm");
+        std::fs::create_dir_all(&dir).expect("create target/test-tools");
+        sh_ok(&format!(
+            "cd '{}' && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null && tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz",
+            dir.display()
+        ));
+    }
+    assert!(
+        schema.exists(),
+        "the SARIF schema is missing from {}",
+        schema.display()
+    );
+    schema
+}

@@ -11,6 +11,9 @@ use std::ops::Range;
 use crate::policy::Policy;
 
 mod rules;
+mod sarif;
+
+pub use sarif::sarif;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
