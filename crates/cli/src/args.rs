@@ -23,6 +23,31 @@ pub(crate) enum Command {
     Schema,
     /// Find lock-out and lifecycle risks in a policy file.
     Lint(LintArgs),
+    /// Check every pin set against the chains its hosts serve.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The policy file.
+    #[arg(default_value = "pinwarden.toml", value_name = "POLICY")]
+    pub(crate) policy: String,
+    /// Read each host's chain from DIR/HOST.pem (as served, leaf first)
+    /// instead of connecting.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) chains: Option<String>,
+    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub(crate) resolve: Vec<String>,
+    /// Trust anchors for completing chains: webpki, system, none, or a file.
+    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
+    pub(crate) roots: String,
+    /// Seconds allowed per host.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub(crate) timeout: f64,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ use clap::Parser as _;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod check_cmd;
 mod export_cmd;
 mod lint_cmd;
 mod pin_cmd;
@@ -33,6 +34,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Pin(a) => pin_cmd::run(a),
         args::Command::Export(a) => export_cmd::run(a),
         args::Command::Lint(a) => lint_cmd::run(a),
+        args::Command::Check(a) => check_cmd::run(a),
         args::Command::Schema => {
             let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
             println!("{}", serde_json::to_string_pretty(&schema)?);

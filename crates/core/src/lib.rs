@@ -21,6 +21,7 @@
 
 mod cert;
 mod chain;
+pub mod check;
 mod error;
 pub mod export;
 mod frame;

@@ -98,10 +98,13 @@ impl FromStr for SpkiPin {
                 algo["pin-".len()..].to_owned(),
             ));
         }
-        // curl's sha256//… must be tried before the single-slash form.
-        if let Some(rest) = strip_prefix_ci(s, "sha256//").or_else(|| strip_prefix_ci(s, "sha256/"))
-        {
-            return decode_base64(rest);
+        // `sha256/` + base64 that itself starts with '/' looks like curl's
+        // `sha256//`: a whole 44-character pin after one slash wins.
+        if let Some(rest) = strip_prefix_ci(s, "sha256/") {
+            return match rest.strip_prefix('/') {
+                Some(curl) if rest.len() != 44 => decode_base64(curl),
+                _ => decode_base64(rest),
+            };
         }
         if let Some((algo, _)) = s.split_once('/') {
             let algo = algo.to_ascii_lowercase();
@@ -223,6 +226,18 @@ mod tests {
         ] {
             assert_eq!(text.parse::<SpkiPin>().unwrap(), empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn base64_starting_with_a_slash_is_not_taken_for_curls_notation() {
+        // Found by the `check` tests: a pin whose base64 began with '/' was
+        // read as `sha256//…` and lost its first character.
+        let pin = SpkiPin::from_digest([0xfc; 32]);
+        let text = pin.to_string();
+        assert!(text.starts_with("sha256//"), "{text}");
+        assert_eq!(text.parse::<SpkiPin>().unwrap(), pin);
+        let curl = format!("sha256//{}", pin.to_base64());
+        assert_eq!(curl.parse::<SpkiPin>().unwrap(), pin);
     }
 
     #[test]

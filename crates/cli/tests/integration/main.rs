@@ -3,6 +3,7 @@
 //! exported configurations, and rustls servers on 127.0.0.1 for probing.
 
 mod bad_input;
+mod check_cmd;
 mod curl_pinned;
 mod export_parsers;
 mod openssl_pins;

@@ -1,0 +1,227 @@
+//! `pinwarden check`: every pin set against what its hosts serve.
+//!
+//! `policy ==> (pin set, host) pairs ==> chains (probe or --chains DIR) ==> complete with roots ==> check ==> report`
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use pinwarden_core::check::{ChainKey, HostCheck, check};
+use pinwarden_core::policy::Policy;
+use pinwarden_core::{Certificate, Level, Link, TrustStore};
+use pinwarden_probe::{ProbeOptions, RootSource, Roots, Target};
+
+use crate::args::CheckArgs;
+
+/// One host of one pin set, and what was found.
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    pinset: String,
+    host: String,
+    port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<HostCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leaf_expires_in_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
+        bail!("--timeout must be between 0 and 3600 seconds");
+    }
+    let policy = crate::policy_file::load(&args.policy)?;
+    let roots = Roots::load(&RootSource::parse(&args.roots))?;
+    let mut rows = Vec::new();
+    let mut options = ProbeOptions::new(roots.clone());
+    options.timeout = Duration::from_secs_f64(args.timeout);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    for (pinset, host, port) in targets(&policy) {
+        let set = policy.pinset(&pinset).map(|p| p.to_pinset());
+        let Some(set) = set else { continue };
+        let chain = match &args.chains {
+            Some(dir) => chain_from_file(dir, &host),
+            None => chain_from_host(&runtime, &options, &host, port, &args.resolve),
+        };
+        let row = match chain {
+            Ok(certs) => {
+                let keys = keys(&certs, &roots.store);
+                let days = certs
+                    .first()
+                    .and_then(|c| c.facts().ok())
+                    .map(|f| (f.not_after - time::OffsetDateTime::now_utc()).whole_days());
+                Row {
+                    pinset,
+                    host,
+                    port,
+                    result: Some(check(&set, &keys)),
+                    leaf_expires_in_days: days,
+                    error: None,
+                }
+            }
+            Err(e) => Row {
+                pinset,
+                host,
+                port,
+                result: None,
+                leaf_expires_in_days: None,
+                error: Some(format!("{e:#}")),
+            },
+        };
+        rows.push(row);
+    }
+    report(&rows, args.json)?;
+    let unmatched = rows
+        .iter()
+        .any(|r| r.result.as_ref().is_some_and(|c| c.matched.is_none()));
+    let failed = rows.iter().any(|r| r.error.is_some());
+    Ok(if unmatched {
+        ExitCode::from(1)
+    } else if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// (pin set id, host, port) for every exact host pattern, and every endpoint
+/// a pattern covers (wildcards can only be checked through named endpoints).
+fn targets(policy: &Policy) -> Vec<(String, String, u16)> {
+    let mut out = Vec::new();
+    for set in &policy.pinsets {
+        let pinset = set.to_pinset();
+        let mut push = |host: &str, port: u16| {
+            let row = (pinset.id.clone(), host.to_owned(), port);
+            if !out.contains(&row) {
+                out.push(row);
+            }
+        };
+        for endpoint in policy.endpoints.iter().filter(|e| pinset.covers(&e.host)) {
+            push(&endpoint.host, endpoint.port);
+        }
+        for pattern in pinset
+            .hosts
+            .iter()
+            .filter(|p| p.kind() == pinwarden_core::PatternKind::Exact)
+        {
+            if !policy.endpoints.iter().any(|e| e.host == pattern.domain()) {
+                push(pattern.domain(), 443);
+            }
+        }
+    }
+    out
+}
+
+fn chain_from_file(dir: &str, host: &str) -> anyhow::Result<Vec<Certificate>> {
+    let path = std::path::Path::new(dir).join(format!("{host}.pem"));
+    let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
+    let decoded = pinwarden_core::decode(&bytes).with_context(|| format!("{}", path.display()))?;
+    if let Some(e) = decoded.errors.first() {
+        bail!("{}: {e}", path.display());
+    }
+    Ok(decoded.certificates)
+}
+
+fn chain_from_host(
+    runtime: &tokio::runtime::Runtime,
+    options: &ProbeOptions,
+    host: &str,
+    port: u16,
+    resolve: &[String],
+) -> anyhow::Result<Vec<Certificate>> {
+    let mut target: Target = format!("{host}:{port}").parse()?;
+    let prefix = format!("{host}:{port}:");
+    if let Some(addr) = resolve.iter().find_map(|r| r.strip_prefix(&prefix)) {
+        target.set_connect(addr)?;
+    }
+    let probe = runtime.block_on(pinwarden_probe::probe(&target, options))?;
+    probe
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, der)| Certificate::from_der(der, i + 1).map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// The chain's keys as a client sees them: served certificates in chain
+/// order, then the root the trust store completes it with.
+fn keys(certs: &[Certificate], store: &TrustStore) -> Vec<ChainKey> {
+    let Some((chain, _)) = pinwarden_core::presented(certs, store) else {
+        return Vec::new();
+    };
+    chain
+        .links
+        .iter()
+        .enumerate()
+        .map(|(depth, link)| match *link {
+            Link::Input(i) => ChainKey::of(&certs[i], depth),
+            Link::TrustStore(i) => {
+                let anchor = &store.anchors()[i];
+                ChainKey {
+                    pin: anchor.pin,
+                    level: Level::Root,
+                    name: anchor.display_name().to_owned(),
+                }
+            }
+        })
+        .collect()
+}
+
+fn report(rows: &[Row], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "hosts": rows }))?
+        );
+        return Ok(());
+    }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header([
+            "pin set",
+            "host",
+            "matched",
+            "backups held",
+            "leaf expires",
+            "survives CA change",
+        ]);
+    for row in rows {
+        let (matched, backups, survives) = match (&row.result, &row.error) {
+            (Some(c), _) => (
+                c.matched.as_ref().map_or("NO PIN MATCHES".to_owned(), |m| {
+                    format!("{} ({}, depth {})", m.name, m.level, m.depth)
+                }),
+                c.backups_outside_chain.to_string(),
+                if c.survives_ca_change { "yes" } else { "no" }.to_owned(),
+            ),
+            (None, Some(e)) => (format!("error: {e}"), "—".to_owned(), "—".to_owned()),
+            (None, None) => ("—".to_owned(), "—".to_owned(), "—".to_owned()),
+        };
+        table.add_row([
+            row.pinset.clone(),
+            format!("{}:{}", row.host, row.port),
+            matched,
+            backups,
+            row.leaf_expires_in_days
+                .map_or("—".to_owned(), |d| format!("{d} days")),
+            survives,
+        ]);
+    }
+    println!("{table}");
+    for row in rows {
+        if let Some(c) = &row.result {
+            for pin in &c.backups_in_chain {
+                println!(
+                    "note: {}: backup pin {pin} is in today's chain: it is no reserve",
+                    row.pinset
+                );
+            }
+        }
+    }
+    Ok(())
+}

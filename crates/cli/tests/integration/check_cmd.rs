@@ -1,0 +1,139 @@
+//! `pinwarden check` against rustls servers on 127.0.0.1 and against chain
+//! files: which pin matched, at which depth, and whether a way out remains.
+
+use pinwarden_test_support::{Ca, KeyKind, Pki, TlsServer};
+
+use crate::support::{pinwarden, write};
+
+/// The pin of a DER SPKI, hashed by openssl so the test doesn't reuse
+/// pinwarden's own hashing.
+fn pin_of(spki: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "spki.der", spki);
+    let b64 = crate::support::sh_ok(&format!(
+        "openssl dgst -sha256 -binary '{}' | base64",
+        f.display()
+    ));
+    format!("sha256/{}", b64.trim())
+}
+
+fn policy(port: u16, api_pins: &[(&str, &str)], other_pin: &str) -> String {
+    let mut text = format!(
+        "[[endpoint]]\nhost = \"api.pinwarden.test\"\nport = {port}\n\
+         [[endpoint]]\nhost = \"other.pinwarden.test\"\nport = {port}\n\
+         [[pinset]]\nid = \"api\"\nhosts = [\"api.pinwarden.test\"]\n"
+    );
+    for (pin, role) in api_pins {
+        text.push_str(&format!(
+            "[[pinset.pins]]\npin = \"{pin}\"\nrole = \"{role}\"\n"
+        ));
+    }
+    text.push_str(&format!(
+        "[[pinset]]\nid = \"other\"\nhosts = [\"other.pinwarden.test\"]\n[[pinset.pins]]\npin = \"{other_pin}\"\n"
+    ));
+    text
+}
+
+#[test]
+fn check_reports_match_depth_backups_and_misses() {
+    crate::support::require("openssl");
+    let pki = Pki::new(&["api.pinwarden.test", "other.pinwarden.test"]);
+    let second_ca = Ca::root("Second CA Root", KeyKind::EcdsaP384);
+    let server = TlsServer::start(pki.served_chain(), pki.leaf.key_der.clone());
+    let port = server.addr.port();
+    let dir = tempfile::tempdir().unwrap();
+    let roots = write(dir.path(), "roots.pem", &pki.root.pem);
+    let inter_pin = pin_of(&pki.intermediate.spki);
+    let backup_pin = pin_of(&second_ca.spki);
+    let stranger = Ca::root("Stranger", KeyKind::Ed25519);
+    let file = write(
+        dir.path(),
+        "pinwarden.toml",
+        policy(
+            port,
+            &[(&inter_pin, "primary"), (&backup_pin, "backup")],
+            &pin_of(&stranger.spki),
+        ),
+    );
+    let resolve = |host: &str| format!("{host}:{port}:127.0.0.1");
+    let out = pinwarden()
+        .arg("check")
+        .arg(&file)
+        .args(["--json", "--roots"])
+        .arg(&roots)
+        .args([
+            "--resolve",
+            &resolve("api.pinwarden.test"),
+            "--resolve",
+            &resolve("other.pinwarden.test"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hosts = doc["hosts"].as_array().unwrap();
+    let api = hosts.iter().find(|h| h["pinset"] == "api").unwrap();
+    assert_eq!(api["result"]["matched"]["pin"], inter_pin.as_str());
+    assert_eq!(api["result"]["matched"]["depth"], 1);
+    assert_eq!(api["result"]["matched"]["level"], "intermediate");
+    assert_eq!(api["result"]["backups_outside_chain"], 1);
+    assert_eq!(api["result"]["survives_ca_change"], true);
+    assert!(api["leaf_expires_in_days"].as_i64().unwrap() >= 88);
+    let other = hosts.iter().find(|h| h["pinset"] == "other").unwrap();
+    assert!(other["result"]["matched"].is_null(), "{other}");
+}
+
+#[test]
+fn check_reads_chain_files_and_spots_a_backup_in_the_chain() {
+    crate::support::require("openssl");
+    let pki = Pki::new(&["api.pinwarden.test", "other.pinwarden.test"]);
+    let dir = tempfile::tempdir().unwrap();
+    let chains = dir.path().join("chains");
+    std::fs::create_dir(&chains).unwrap();
+    let served = format!("{}{}", pki.leaf.pem, pki.intermediate.pem);
+    write(&chains, "api.pinwarden.test.pem", &served);
+    write(&chains, "other.pinwarden.test.pem", &served);
+    let roots = write(dir.path(), "roots.pem", &pki.root.pem);
+    let leaf_pin = pin_of(&pki.leaf.spki);
+    let root_pin = pin_of(&pki.root.spki);
+    // The root is marked "backup", but it is in today's chain.
+    let file = write(
+        dir.path(),
+        "pinwarden.toml",
+        policy(
+            443,
+            &[(&leaf_pin, "primary"), (&root_pin, "backup")],
+            &root_pin,
+        ),
+    );
+    let out = pinwarden()
+        .arg("check")
+        .arg(&file)
+        .arg("--chains")
+        .arg(&chains)
+        .arg("--roots")
+        .arg(&roots)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("depth 0"), "{stdout}");
+    assert!(
+        stdout.contains("depth 2"),
+        "the root from the store matches other: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("backup pin {root_pin} is in today's chain")),
+        "{stdout}"
+    );
+}
