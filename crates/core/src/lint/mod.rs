@@ -10,9 +10,11 @@ use std::ops::Range;
 
 use crate::policy::Policy;
 
+mod distrust;
 mod rules;
 mod sarif;
 
+pub use distrust::{DistrustedCa, distrusted};
 pub use sarif::sarif;
 
 /// How serious a finding is.

@@ -29,6 +29,8 @@ pub(super) static CHECKS: &[(&Rule, Check)] = &[
     (&HOST_GAP, host_gap),
     (&UNUSED_PINSET, unused_pinset),
     (&EXPIRED_PINSET, expired_pinset),
+    (&EXPIRES_BEFORE_UPDATE, expires_before_update),
+    (&DISTRUSTED_CA, distrusted_ca),
 ];
 
 /// The pin sets an application uses, that exist.
@@ -499,6 +501,89 @@ fn expired_pinset(policy: &Policy, context: &Context, out: &mut Found) {
                 ),
                 Some(expires.span()),
             ));
+        }
+    }
+}
+
+static EXPIRES_BEFORE_UPDATE: Rule = Rule {
+    id: "PW016",
+    severity: Severity::Warning,
+    title: "a pin set expires sooner than an update can replace it",
+    explanation: "The time left before a pin set expires is the window to roll out its successor; \
+                  when an update takes longer to reach 95% of clients than that window, the \
+                  successor arrives late and clients fall back or break (framework: five questions, \
+                  first; lead time = update time + overlap).",
+    fix: "Ship the successor pin set now, or extend the expiry while it rolls out.",
+};
+
+fn expires_before_update(policy: &Policy, context: &Context, out: &mut Found) {
+    for app in &policy.applications {
+        let Some(update_days) = app.update_days_to_95 else {
+            continue;
+        };
+        for set in sets_of(policy, &app.pinsets) {
+            let Some(expires) = &set.expires else {
+                continue;
+            };
+            let Some(date) = crate::policy::calendar_date(expires.get_ref()) else {
+                continue;
+            };
+            let left = (date - context.today).whole_days();
+            if (0..i64::from(update_days)).contains(&left) {
+                out.push((
+                    format!(
+                        "pin set {:?} expires in {left} days, but updates of {:?} take {update_days} days to reach 95% of clients",
+                        set.id.get_ref(),
+                        app.id.get_ref()
+                    ),
+                    Some(expires.span()),
+                ));
+            }
+        }
+    }
+}
+
+static DISTRUSTED_CA: Rule = Rule {
+    id: "PW017",
+    severity: Severity::Error,
+    title: "a pin names a distrusted or soon-distrusted CA",
+    explanation: "Root programs distrust CAs (Symantec 2018, Entrust 2024, Chunghwa Telecom and \
+                  NetLock 2025); a pin to one of them can only be satisfied by certificates clients \
+                  will reject (framework: facts; the dated dataset in data/distrust.toml).",
+    fix: "Move to another CA and replace the pin; keep the old one only until the move is done.",
+};
+
+fn distrusted_ca(policy: &Policy, context: &Context, out: &mut Found) {
+    for set in &policy.pinsets {
+        for pin in &set.pins {
+            let words = format!(
+                "{} {}",
+                pin.source.as_deref().unwrap_or(""),
+                pin.label.as_deref().unwrap_or("")
+            )
+            .to_lowercase();
+            let hit = super::distrusted().iter().find(|ca| {
+                ca.pins.contains(pin.pin.get_ref())
+                    || ca.names.iter().any(|n| words.contains(n.as_str()))
+            });
+            if let Some(ca) = hit {
+                let when = crate::policy::calendar_date(&ca.effective);
+                let tense = if when.is_some_and(|d| d <= context.today) {
+                    "since"
+                } else {
+                    "from"
+                };
+                out.push((
+                    format!(
+                        "pin set {:?} pins {} ({tense} {}: {})",
+                        set.id.get_ref(),
+                        ca.name,
+                        ca.effective,
+                        ca.event
+                    ),
+                    Some(pin.pin.span()),
+                ));
+            }
         }
     }
 }

@@ -138,6 +138,14 @@ fn each_rule_fires_on_its_risk() {
             "PW015",
             with(&[("expires = 2027-06-30", "expires = 2026-01-31")]),
         ),
+        (
+            "PW016",
+            with(&[("expires = 2027-06-30", "expires = 2026-12-10")]),
+        ),
+        (
+            "PW017",
+            with(&[("source = \"ca:DigiCert\"", "source = \"ca:Entrust\"")]),
+        ),
     ];
     for (rule, text) in &cases {
         let found = ids(text);
