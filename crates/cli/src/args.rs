@@ -67,6 +67,15 @@ pub(crate) struct LintArgs {
     /// Judge as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub(crate) today: Option<String>,
+    /// Root certificates the rules may consult (expiry of pinned CAs,
+    /// fingerprints pasted as pins): system, webpki (names and keys only),
+    /// none, or a PEM file.
+    #[arg(long, default_value = "system", value_name = "system|webpki|none|FILE")]
+    pub(crate) roots: String,
+    /// Chains the hosts serve, as DIR/HOST.pem (leaf first), for the rules
+    /// that compare pins with today's chains.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) chains: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

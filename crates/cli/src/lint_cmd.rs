@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use owo_colors::OwoColorize as _;
-use pinwarden_core::lint::{self, Finding, Severity};
+use pinwarden_core::Certificate;
+use pinwarden_core::lint::{self, Finding, Served, Severity};
 use pinwarden_core::policy::line_column;
 
 use crate::args::{LintArgs, LintFormat};
@@ -19,7 +20,23 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
     let policy = crate::policy_file::load(&args.policy)?;
     let text = std::fs::read_to_string(&args.policy)
         .with_context(|| format!("can't read {}", args.policy))?;
-    let findings = lint::lint(&policy, &lint::Context { today });
+    let roots = pinwarden_probe::Roots::load(&pinwarden_probe::RootSource::parse(&args.roots))?;
+    let certificates: Vec<Certificate> = roots
+        .store
+        .anchors()
+        .iter()
+        .filter_map(|a| a.certificate.as_deref().cloned())
+        .collect();
+    let served = match &args.chains {
+        Some(dir) => served_chains(dir)?,
+        None => Vec::new(),
+    };
+    let context = lint::Context {
+        today,
+        certificates: &certificates,
+        served: &served,
+    };
+    let findings = lint::lint(&policy, &context);
     let located = |f: &Finding| f.span.as_ref().map(|s| line_column(&text, s.start));
 
     if args.format == LintFormat::Sarif {
@@ -84,4 +101,26 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// DIR/HOST.pem files, each a chain as HOST serves it.
+fn served_chains(dir: &str) -> anyhow::Result<Vec<Served>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("--chains {dir}"))? {
+        let path = entry?.path();
+        let (Some(host), Some("pem")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).with_context(|| path.display().to_string())?;
+        let decoded = pinwarden_core::decode(&bytes).with_context(|| path.display().to_string())?;
+        out.push(Served {
+            host: host.to_owned(),
+            chain: decoded.certificates,
+        });
+    }
+    out.sort_by(|a, b| a.host.cmp(&b.host));
+    Ok(out)
 }

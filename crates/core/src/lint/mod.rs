@@ -8,6 +8,7 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::cert::Certificate;
 use crate::policy::Policy;
 
 mod distrust;
@@ -85,13 +86,39 @@ pub struct Finding {
 
 /// What the rules may need besides the policy.
 #[derive(Clone, Copy, Debug)]
-pub struct Context {
+pub struct Context<'a> {
     /// Today, for rehearsal ages and expiries.
     pub today: time::Date,
+    /// Certificates known to pinwarden (a trust store's roots, chain files):
+    /// lets rules see when a pinned CA certificate expires, or spot a
+    /// certificate hash pasted where a pin belongs.
+    pub certificates: &'a [Certificate],
+    /// Chains the hosts serve today, when known.
+    pub served: &'a [Served],
+}
+
+/// A chain a host serves.
+#[derive(Clone, Debug)]
+pub struct Served {
+    /// The host.
+    pub host: String,
+    /// Its certificates as served, leaf first.
+    pub chain: Vec<Certificate>,
+}
+
+impl<'a> Context<'a> {
+    /// A context with no certificates: the rules that need them stay quiet.
+    pub fn on(today: time::Date) -> Self {
+        Self {
+            today,
+            certificates: &[],
+            served: &[],
+        }
+    }
 }
 
 /// Runs every rule over `policy`; findings sorted by position, then rule.
-pub fn lint(policy: &Policy, context: &Context) -> Vec<Finding> {
+pub fn lint(policy: &Policy, context: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (rule, check) in rules::CHECKS {
         let mut found = Vec::new();

@@ -10,7 +10,7 @@ use crate::pinset::PinRole;
 use crate::policy::{AppType, Policy, PolicyPinSet, RunbookKind, Telemetry, UpdateMechanism};
 
 type Found = Vec<(String, Option<Range<usize>>)>;
-type Check = fn(&Policy, &Context, &mut Found);
+type Check = fn(&Policy, &Context<'_>, &mut Found);
 
 /// Every rule with its check, in id order.
 pub(super) static CHECKS: &[(&Rule, Check)] = &[
@@ -31,6 +31,9 @@ pub(super) static CHECKS: &[(&Rule, Check)] = &[
     (&EXPIRED_PINSET, expired_pinset),
     (&EXPIRES_BEFORE_UPDATE, expires_before_update),
     (&DISTRUSTED_CA, distrusted_ca),
+    (&BACKUP_IN_CHAIN, backup_in_chain),
+    (&CA_EXPIRES_FIRST, ca_expires_first),
+    (&FINGERPRINT_AS_PIN, fingerprint_as_pin),
 ];
 
 /// The pin sets an application uses, that exist.
@@ -58,7 +61,7 @@ static MISSING_BACKUP: Rule = Rule {
     fix: "Add a pin with role = \"backup\": a root of a second CA, or a pre-generated key.",
 };
 
-fn missing_backup(policy: &Policy, _: &Context, out: &mut Found) {
+fn missing_backup(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for set in policy.pinsets.iter().filter(|s| s.enforce) {
         if !set.pins.iter().any(|p| p.role == PinRole::Backup) {
             out.push((
@@ -79,7 +82,7 @@ static SINGLE_CA: Rule = Rule {
     fix: "Add a backup pin from a second CA, ideally the contracted backup CA.",
 };
 
-fn single_ca(policy: &Policy, _: &Context, out: &mut Found) {
+fn single_ca(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         // Every pin must name a public CA for the rule to judge.
         let cas: Option<Vec<&str>> = set
@@ -114,7 +117,7 @@ static LEAF_PINS_SHORT_LIVED: Rule = Rule {
           the next leaf key and pin it as the backup.",
 };
 
-fn leaf_pins_short_lived(policy: &Policy, _: &Context, out: &mut Found) {
+fn leaf_pins_short_lived(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     let Some(days) = policy
         .organisation
         .certificate_lifetime_days
@@ -145,7 +148,7 @@ static LETS_ENCRYPT_INTERMEDIATE: Rule = Rule {
     fix: "Pin ISRG Root X1 and ISRG Root X2 instead, with a backup from another CA.",
 };
 
-fn lets_encrypt_intermediate(policy: &Policy, _: &Context, out: &mut Found) {
+fn lets_encrypt_intermediate(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         for pin in set
             .pins
@@ -184,7 +187,7 @@ static WEB_APP_PINNED: Rule = Rule {
     fix: "Drop the pin sets; monitor CT for the domains and restrict issuers with CAA.",
 };
 
-fn web_app_pinned(policy: &Policy, _: &Context, out: &mut Found) {
+fn web_app_pinned(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for app in policy
         .applications
         .iter()
@@ -207,7 +210,7 @@ static THIRD_PARTY_UNPUBLISHED: Rule = Rule {
           rely on standard validation, CT monitoring, and mTLS or request signing.",
 };
 
-fn third_party_unpublished(policy: &Policy, _: &Context, out: &mut Found) {
+fn third_party_unpublished(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for app in policy
         .applications
         .iter()
@@ -242,7 +245,7 @@ static IOT_WITHOUT_SIGNED_OTA: Rule = Rule {
     fix: "Ship signed OTA first; until then use mTLS with a private CA instead of pins.",
 };
 
-fn iot_without_signed_ota(policy: &Policy, _: &Context, out: &mut Found) {
+fn iot_without_signed_ota(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for app in policy
         .applications
         .iter()
@@ -270,7 +273,7 @@ static MOBILE_SLOW_WITHOUT_REMOTE: Rule = Rule {
     fix: "Add a signed remote pin configuration (pinwarden manifests), or don't pin.",
 };
 
-fn mobile_slow_without_remote(policy: &Policy, _: &Context, out: &mut Found) {
+fn mobile_slow_without_remote(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for app in policy
         .applications
         .iter()
@@ -302,7 +305,7 @@ static NO_EXPIRY: Rule = Rule {
     fix: "Set expires = a date within the pins' planned lifetime.",
 };
 
-fn no_expiry(policy: &Policy, _: &Context, out: &mut Found) {
+fn no_expiry(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for set in policy
         .pinsets
         .iter()
@@ -331,7 +334,7 @@ static NO_REPORTING: Rule = Rule {
     fix: "Set report_uri on the pin set (pinwarden serve collects TrustKit and RFC 7469 reports).",
 };
 
-fn no_reporting(policy: &Policy, _: &Context, out: &mut Found) {
+fn no_reporting(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     let no_telemetry = matches!(policy.organisation.telemetry, None | Some(Telemetry::None));
     for set in policy
         .pinsets
@@ -362,7 +365,7 @@ static NO_OWNER: Rule = Rule {
     fix: "Set owner on the organisation and on each application.",
 };
 
-fn no_owner(policy: &Policy, _: &Context, out: &mut Found) {
+fn no_owner(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     if policy.organisation.owner.is_none() && !policy.pinsets.is_empty() {
         out.push((
             "the organisation names no owner of the pin lifecycle".to_owned(),
@@ -387,7 +390,7 @@ static RUNBOOKS: Rule = Rule {
     fix: "Write the missing runbooks (pinwarden runbook drafts them) and rehearse each yearly.",
 };
 
-fn runbooks(policy: &Policy, context: &Context, out: &mut Found) {
+fn runbooks(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     if policy.pinsets.is_empty() {
         return;
     }
@@ -434,7 +437,7 @@ static HOST_GAP: Rule = Rule {
     fix: "Add the host, or use `**.` where the apex and deeper names are meant.",
 };
 
-fn host_gap(policy: &Policy, _: &Context, out: &mut Found) {
+fn host_gap(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for app in policy.applications.iter().filter(|a| !a.pinsets.is_empty()) {
         let sets: Vec<_> = sets_of(policy, &app.pinsets)
             .map(PolicyPinSet::to_pinset)
@@ -463,7 +466,7 @@ static UNUSED_PINSET: Rule = Rule {
     fix: "Reference it from the application that ships it, or remove it.",
 };
 
-fn unused_pinset(policy: &Policy, _: &Context, out: &mut Found) {
+fn unused_pinset(policy: &Policy, _: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         let used = policy
             .applications
@@ -488,7 +491,7 @@ static EXPIRED_PINSET: Rule = Rule {
     fix: "Renew the pin set with a new expiry, or retire it deliberately.",
 };
 
-fn expired_pinset(policy: &Policy, context: &Context, out: &mut Found) {
+fn expired_pinset(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         if let Some(expires) = &set.expires
             && crate::policy::calendar_date(expires.get_ref()).is_some_and(|d| d < context.today)
@@ -516,7 +519,7 @@ static EXPIRES_BEFORE_UPDATE: Rule = Rule {
     fix: "Ship the successor pin set now, or extend the expiry while it rolls out.",
 };
 
-fn expires_before_update(policy: &Policy, context: &Context, out: &mut Found) {
+fn expires_before_update(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for app in &policy.applications {
         let Some(update_days) = app.update_days_to_95 else {
             continue;
@@ -553,7 +556,7 @@ static DISTRUSTED_CA: Rule = Rule {
     fix: "Move to another CA and replace the pin; keep the old one only until the move is done.",
 };
 
-fn distrusted_ca(policy: &Policy, context: &Context, out: &mut Found) {
+fn distrusted_ca(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         for pin in &set.pins {
             let words = format!(
@@ -580,6 +583,120 @@ fn distrusted_ca(policy: &Policy, context: &Context, out: &mut Found) {
                         ca.name,
                         ca.effective,
                         ca.event
+                    ),
+                    Some(pin.pin.span()),
+                ));
+            }
+        }
+    }
+}
+
+static BACKUP_IN_CHAIN: Rule = Rule {
+    id: "PW018",
+    severity: Severity::Error,
+    title: "a \"backup\" pin is in the chain a host serves today",
+    explanation: "A backup must be a key the current chain does not use, or the day that chain \
+                  goes (rotation, CA change) the backup goes with it (RFC 7469 §4.3; framework: \
+                  decision table, mobile).",
+    fix: "Make the backup a root of a second CA, or a pre-generated key kept offline.",
+};
+
+fn backup_in_chain(policy: &Policy, context: &Context<'_>, out: &mut Found) {
+    for set in &policy.pinsets {
+        let pinset = set.to_pinset();
+        for served in context.served.iter().filter(|s| pinset.covers(&s.host)) {
+            for pin in set.pins.iter().filter(|p| p.role == PinRole::Backup) {
+                if served.chain.iter().any(|c| c.pin == *pin.pin.get_ref()) {
+                    out.push((
+                        format!(
+                            "pin set {:?}: backup {} is in the chain {} serves",
+                            set.id.get_ref(),
+                            pin.pin.get_ref(),
+                            served.host
+                        ),
+                        Some(pin.pin.span()),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+static CA_EXPIRES_FIRST: Rule = Rule {
+    id: "PW019",
+    severity: Severity::Warning,
+    title: "a pinned CA certificate expires before the pin set does",
+    explanation: "After the CA certificate expires, no chain through it validates; a pin set that \
+                  outlives every certificate its pins name can't be satisfied at all, and one that \
+                  outlives some has less of an escape than it seems (DST Root CA X3, 2021-09-30; \
+                  framework: facts).",
+    fix: "Pin the CA's successor key as well, or end the pin set before the certificate.",
+};
+
+fn ca_expires_first(policy: &Policy, context: &Context<'_>, out: &mut Found) {
+    for set in &policy.pinsets {
+        let Some(expires) = set
+            .expires
+            .as_ref()
+            .and_then(|e| crate::policy::calendar_date(e.get_ref()))
+        else {
+            continue;
+        };
+        for pin in &set.pins {
+            let ends = context
+                .certificates
+                .iter()
+                .filter(|c| c.pin == *pin.pin.get_ref() && c.is_ca)
+                .filter_map(|c| {
+                    c.facts()
+                        .ok()
+                        .map(|f| (f.not_after.date(), f.subject.clone()))
+                })
+                .max();
+            if let Some((end, subject)) = ends
+                && end < expires
+            {
+                out.push((
+                    format!(
+                        "pin set {:?} runs to {expires}, but {subject} (pinned) expires on {end}",
+                        set.id.get_ref()
+                    ),
+                    Some(pin.pin.span()),
+                ));
+            }
+        }
+    }
+}
+
+static FINGERPRINT_AS_PIN: Rule = Rule {
+    id: "PW020",
+    severity: Severity::Error,
+    title: "a certificate hash where an SPKI pin belongs",
+    explanation: "A pin is the SHA-256 of the public key (RFC 7469 §2.4); the SHA-256 of a whole \
+                  certificate matches nothing a client computes, so the pin never matches and, \
+                  enforced, locks clients out at once.",
+    fix: "Replace it with the certificate's SPKI pin: `pinwarden pin CERT` prints it.",
+};
+
+fn fingerprint_as_pin(policy: &Policy, context: &Context<'_>, out: &mut Found) {
+    for set in &policy.pinsets {
+        for pin in &set.pins {
+            let pasted = context
+                .certificates
+                .iter()
+                .chain(context.served.iter().flat_map(|s| &s.chain))
+                .find(|c| {
+                    c.facts()
+                        .is_ok_and(|f| f.fingerprint_sha256 == *pin.pin.get_ref().as_bytes())
+                });
+            if let Some(cert) = pasted {
+                out.push((
+                    format!(
+                        "pin set {:?}: {} is the certificate fingerprint of {}, not its key's pin {}",
+                        set.id.get_ref(),
+                        pin.pin.get_ref(),
+                        cert.display_name(),
+                        cert.pin
                     ),
                     Some(pin.pin.span()),
                 ));

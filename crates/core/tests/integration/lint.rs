@@ -2,8 +2,10 @@
 //! without it. The clean policy passes every rule; each case changes one
 //! thing and expects exactly its rule.
 
-use pinwarden_core::lint::{Context, lint, rules};
+use pinwarden_core::lint::{Context, Served, lint, rules};
 use pinwarden_core::policy::Policy;
+use pinwarden_core::{Certificate, SpkiPin, decode};
+use pinwarden_test_support::Pki;
 
 const CLEAN: &str = r#"
 [organisation]
@@ -57,7 +59,7 @@ source = "ca:DigiCert"
 fn ids(text: &str) -> Vec<&'static str> {
     let policy = Policy::parse(text).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
     let today = time::macros::date!(2026 - 11 - 29);
-    lint(&policy, &Context { today })
+    lint(&policy, &Context::on(today))
         .iter()
         .map(|f| f.rule)
         .collect()
@@ -155,8 +157,9 @@ fn each_rule_fires_on_its_risk() {
         let unrelated: Vec<_> = found.iter().filter(|id| *id != rule).collect();
         assert!(unrelated.is_empty(), "{rule}: also fired {unrelated:?}");
     }
-    // Every rule has a case.
-    let covered: Vec<&str> = cases.iter().map(|(id, _)| *id).collect();
+    // Every rule has a case, here or in the certificate rules' test.
+    let mut covered: Vec<&str> = cases.iter().map(|(id, _)| *id).collect();
+    covered.extend(CERTIFICATE_RULES);
     let all: Vec<&str> = rules().map(|r| r.id).collect();
     assert_eq!(covered, all);
 }
@@ -196,10 +199,75 @@ fn findings_point_at_their_line() {
     let text = with(&[("role = \"backup\"\n", "")]);
     let policy = Policy::parse(&text).unwrap();
     let today = time::macros::date!(2026 - 11 - 29);
-    let finding = lint(&policy, &Context { today })
+    let finding = lint(&policy, &Context::on(today))
         .into_iter()
         .find(|f| f.rule == "PW001")
         .unwrap();
     let (line, _) = pinwarden_core::policy::line_column(&text, finding.span.unwrap().start);
     assert_eq!(text.lines().nth(line - 1).unwrap(), "id = \"api\"");
+}
+
+/// Rules that need certificates (served chains, a trust store's roots).
+const CERTIFICATE_RULES: [&str; 3] = ["PW018", "PW019", "PW020"];
+
+fn certs(pem: &str) -> Vec<Certificate> {
+    decode(pem.as_bytes()).unwrap().certificates
+}
+
+#[test]
+fn certificate_rules_fire_on_their_risks_and_stay_quiet_otherwise() {
+    let pki = Pki::new(&["api.example.com"]);
+    let today = time::OffsetDateTime::now_utc().date();
+    let known = certs(&format!("{}{}", pki.root.pem, pki.intermediate.pem));
+    let served = vec![Served {
+        host: "api.example.com".to_owned(),
+        chain: certs(&format!("{}{}", pki.leaf.pem, pki.intermediate.pem)),
+    }];
+    let root_pin = known[0].pin;
+    let inter_pin = known[1].pin;
+    // The test root's validity is 90 days; a year-long pin set outlives it.
+    let fingerprint = SpkiPin::from_digest(known[0].facts().unwrap().fingerprint_sha256);
+    let outside = "sha256/i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY=";
+    let policy = |expires_days: i64, primary: &str, backup: &str| {
+        format!(
+            "[[pinset]]\nid = \"api\"\nhosts = [\"api.example.com\"]\nexpires = {}\nreport_uri = \"https://r.example/\"\n\
+             [[pinset.pins]]\npin = \"{primary}\"\n[[pinset.pins]]\npin = \"{backup}\"\nrole = \"backup\"\n",
+            today + time::Duration::days(expires_days)
+        )
+    };
+    let run = |text: &str| -> Vec<&'static str> {
+        let policy = Policy::parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+        let context = Context {
+            today,
+            certificates: &known,
+            served: &served,
+        };
+        lint(&policy, &context)
+            .into_iter()
+            .map(|f| f.rule)
+            .filter(|id| CERTIFICATE_RULES.contains(id))
+            .collect()
+    };
+    let inter = inter_pin.to_string();
+    let root = root_pin.to_string();
+    assert_eq!(
+        run(&policy(30, &inter, outside)),
+        Vec::<&str>::new(),
+        "clean"
+    );
+    assert_eq!(
+        run(&policy(30, outside, &inter)),
+        ["PW018"],
+        "backup in the served chain"
+    );
+    assert_eq!(
+        run(&policy(365, &root, outside)),
+        ["PW019"],
+        "root expires before the set"
+    );
+    assert_eq!(
+        run(&policy(30, &fingerprint.to_string(), outside)),
+        ["PW020"],
+        "fingerprint as pin"
+    );
 }
