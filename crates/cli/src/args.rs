@@ -25,6 +25,55 @@ pub(crate) enum Command {
     Lint(LintArgs),
     /// Check every pin set against the chains its hosts serve.
     Check(CheckArgs),
+    /// Play out a certificate or CA change: what breaks, and the safe plan.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// leaf-rotation, intermediate-change, ca-migration, root-distrust or
+    /// emergency-reissue.
+    #[arg(value_enum, value_name = "KIND")]
+    pub(crate) kind: SimulateKind,
+    /// For root-distrust: the root, by a part of its name in the trust store.
+    #[arg(value_name = "CA")]
+    pub(crate) ca: Option<String>,
+    /// For ca-migration: the new CA, by a part of its root's name in the trust store.
+    #[arg(long, value_name = "CA", conflicts_with = "chain")]
+    pub(crate) to: Option<String>,
+    /// For ca-migration: a chain from the new CA (PEM, leaf first).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) chain: Option<String>,
+    /// The policy file.
+    #[arg(long, default_value = "pinwarden.toml", value_name = "FILE")]
+    pub(crate) policy: String,
+    /// Today's chains as DIR/HOST.pem instead of connecting.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) chains: Option<String>,
+    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub(crate) resolve: Vec<String>,
+    /// Trust anchors: webpki, system, none, or a file.
+    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
+    pub(crate) roots: String,
+    /// Days of overlap planned on top of the update time, before old pins go.
+    #[arg(long, default_value_t = 7, value_name = "DAYS")]
+    pub(crate) overlap_days: u32,
+    /// Seconds allowed per host when connecting.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub(crate) timeout: f64,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SimulateKind {
+    LeafRotation,
+    IntermediateChange,
+    CaMigration,
+    RootDistrust,
+    EmergencyReissue,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ use clap::Parser as _;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod chains;
 mod check_cmd;
 mod export_cmd;
 mod lint_cmd;
@@ -17,6 +18,7 @@ mod pin_cmd;
 mod pin_render;
 mod pin_report;
 mod policy_file;
+mod simulate_cmd;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
@@ -35,6 +37,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Export(a) => export_cmd::run(a),
         args::Command::Lint(a) => lint_cmd::run(a),
         args::Command::Check(a) => check_cmd::run(a),
+        args::Command::Simulate(a) => simulate_cmd::run(a),
         args::Command::Schema => {
             let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
             println!("{}", serde_json::to_string_pretty(&schema)?);

@@ -9,4 +9,5 @@ mod export_parsers;
 mod openssl_pins;
 mod policy_cmds;
 mod probe;
+mod simulate_cmd;
 mod support;

@@ -1,0 +1,149 @@
+//! `pinwarden simulate` on chain files made with rcgen: which applications
+//! break under each change, and the plan.
+
+use pinwarden_test_support::{Ca, KeyKind, Pki};
+
+use crate::support::{pinwarden, write};
+
+/// A policy with two mobile apps on api.pinwarden.test: one pins the
+/// intermediate only, one pins the root and a second CA's root as backup.
+fn policy(inter: &str, root: &str, second_root: &str) -> String {
+    format!(
+        "[[application]]\nid = \"narrow\"\ntype = \"mobile\"\nupdate_mechanism = \"app-store\"\nupdate_days_to_95 = 21\n\
+         remote_pin_config = true\nhosts = [\"api.pinwarden.test\"]\npinsets = [\"inter-only\"]\n\
+         [[application]]\nid = \"wide\"\ntype = \"mobile\"\nupdate_mechanism = \"app-store\"\nupdate_days_to_95 = 14\n\
+         remote_pin_config = true\nhosts = [\"api.pinwarden.test\"]\npinsets = [\"two-cas\"]\n\
+         [[pinset]]\nid = \"inter-only\"\nhosts = [\"api.pinwarden.test\"]\n[[pinset.pins]]\npin = \"{inter}\"\n\
+         [[pinset]]\nid = \"two-cas\"\nhosts = [\"api.pinwarden.test\"]\n[[pinset.pins]]\npin = \"{root}\"\n\
+         [[pinset.pins]]\npin = \"{second_root}\"\nrole = \"backup\"\n"
+    )
+}
+
+fn pin(ca: &Ca) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "ca.pem", &ca.pem);
+    crate::support::openssl_pin(&f)
+}
+
+fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = pinwarden()
+        .arg("simulate")
+        .args(args)
+        .arg("--policy")
+        .arg(dir.join("pinwarden.toml"))
+        .arg("--chains")
+        .arg(dir.join("chains"))
+        .arg("--roots")
+        .arg(dir.join("roots.pem"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), doc)
+}
+
+fn breaks(doc: &serde_json::Value, app: &str) -> bool {
+    doc["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["application"] == app)
+        .unwrap()["breaks"]
+        .as_bool()
+        .unwrap()
+}
+
+#[test]
+fn each_change_breaks_what_it_should() {
+    crate::support::require("openssl");
+    let pki = Pki::new(&["api.pinwarden.test"]);
+    let second_root = Ca::root("Second Test Root", KeyKind::EcdsaP384);
+    let second_inter = second_root.intermediate("Second Test Intermediate", KeyKind::EcdsaP256);
+    let second_leaf = second_inter.leaf(&["api.pinwarden.test"], KeyKind::EcdsaP256);
+    let dir = tempfile::tempdir().unwrap();
+    let chains = dir.path().join("chains");
+    std::fs::create_dir(&chains).unwrap();
+    write(
+        &chains,
+        "api.pinwarden.test.pem",
+        format!("{}{}", pki.leaf.pem, pki.intermediate.pem),
+    );
+    write(
+        dir.path(),
+        "roots.pem",
+        format!("{}{}", pki.root.pem, second_root.pem),
+    );
+    write(
+        dir.path(),
+        "second-chain.pem",
+        format!("{}{}", second_leaf.pem, second_inter.pem),
+    );
+    write(
+        dir.path(),
+        "pinwarden.toml",
+        policy(&pin(&pki.intermediate), &pin(&pki.root), &pin(&second_root)),
+    );
+    let second_chain = dir.path().join("second-chain.pem");
+    let second_chain = second_chain.to_str().unwrap();
+
+    let (code, doc) = run(dir.path(), &["leaf-rotation"]);
+    assert_eq!(code, Some(0), "{doc}");
+    assert!(!breaks(&doc, "narrow") && !breaks(&doc, "wide"));
+
+    let (code, doc) = run(dir.path(), &["intermediate-change"]);
+    assert_eq!(code, Some(1));
+    assert!(breaks(&doc, "narrow") && !breaks(&doc, "wide"), "{doc}");
+    let narrow = &doc["applications"][0];
+    assert_eq!(
+        narrow["lead_days"], 28,
+        "21 days to 95% plus the default 7 days of overlap"
+    );
+    let plan: Vec<&str> = narrow["pinsets"][0]["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(plan[1].contains("wait 28 days"), "{plan:?}");
+
+    let (code, doc) = run(dir.path(), &["ca-migration", "--chain", second_chain]);
+    assert_eq!(code, Some(1));
+    assert!(
+        breaks(&doc, "narrow") && !breaks(&doc, "wide"),
+        "the backup root carries 'wide': {doc}"
+    );
+
+    let (code, doc) = run(dir.path(), &["root-distrust", "pinwarden Test Root"]);
+    assert_eq!(code, Some(1));
+    assert!(breaks(&doc, "narrow") && !breaks(&doc, "wide"), "{doc}");
+
+    let (_, doc) = run(dir.path(), &["emergency-reissue"]);
+    assert!(
+        !breaks(&doc, "narrow") && !breaks(&doc, "wide"),
+        "CA-level pins survive a new leaf: {doc}"
+    );
+}
+
+#[test]
+fn an_ambiguous_ca_name_is_refused_with_the_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Ca::root("Alpha Root", KeyKind::EcdsaP256);
+    let b = Ca::root("Alpha Root G2", KeyKind::EcdsaP256);
+    write(dir.path(), "roots.pem", format!("{}{}", a.pem, b.pem));
+    write(dir.path(), "pinwarden.toml", "");
+    std::fs::create_dir(dir.path().join("chains")).unwrap();
+    let out = pinwarden()
+        .args(["simulate", "root-distrust", "alpha", "--policy"])
+        .arg(dir.path().join("pinwarden.toml"))
+        .arg("--roots")
+        .arg(dir.path().join("roots.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("names 2 roots") && stderr.contains("Alpha Root G2"),
+        "{stderr}"
+    );
+}
