@@ -101,7 +101,7 @@ pub fn simulate(
             }
         }
     };
-    let holds = after.iter().flatten().any(|p| pinned(p));
+    let holds = after.iter().flatten().any(&pinned);
     let lead = lead_days.map_or(
         "the time an update takes to reach 95% of clients".to_owned(),
         |d| format!("{d} days"),
