@@ -56,6 +56,28 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             let Some(set) = policy.pinset(id.get_ref()).map(|p| p.to_pinset()) else {
                 continue;
             };
+            // A move between public CAs leaves alone the pin sets whose keys
+            // are all a private CA's or a partner's (their `source` says so).
+            let public_ca = policy.pinset(id.get_ref()).is_some_and(|p| {
+                p.pins
+                    .iter()
+                    .any(|pin| pin.source.as_deref().is_none_or(|s| s.starts_with("ca:")))
+            });
+            if matches!(change, Change::CaMigration { .. }) && !public_ca {
+                continue;
+            }
+            if let Change::CaMigration { .. } = change {
+                // The chain after a migration is the new CA's whole: today's
+                // chain doesn't matter, so no host needs to be reached.
+                let hosts: Vec<String> = set.hosts.iter().map(ToString::to_string).collect();
+                sets.push(SetResult {
+                    pinset: set.id.clone(),
+                    host: hosts.join(", "),
+                    outcome: Some(simulate(&set, &[], &change, lead_days)),
+                    error: None,
+                });
+                continue;
+            }
             for (_, host, port) in all_targets.iter().filter(|(s, _, _)| *s == set.id) {
                 let chain = match &args.chains {
                     Some(dir) => chain_from_file(dir, host),
@@ -183,7 +205,11 @@ fn anchor(store: &TrustStore, name: &str) -> anyhow::Result<(SpkiPin, String)> {
 fn print_text(change: &Change, results: &[AppResult]) {
     println!("Simulating the {change}:\n");
     for app in results {
-        let verdict = if app.breaks { "BREAKS" } else { "holds" };
+        let verdict = match (app.breaks, app.pinsets.is_empty()) {
+            (true, _) => "BREAKS",
+            (false, true) => "not affected (its pins are a private CA's or a partner's)",
+            (false, false) => "holds",
+        };
         let mechanism = app.update_mechanism.as_str().unwrap_or("?");
         let lead = app
             .lead_days

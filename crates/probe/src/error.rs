@@ -18,22 +18,22 @@ pub enum Error {
         reason: String,
     },
     /// The name did not resolve.
-    #[error("{host}: can't resolve the name: {source}")]
+    #[error("{host}: can't resolve the name: {cause}")]
     Resolve {
         /// The host name.
         host: String,
         /// The resolver's error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// No address accepted a TCP connection.
-    #[error("{target}: can't connect to {addr}: {source}")]
+    #[error("{target}: can't connect to {addr}: {cause}")]
     Connect {
         /// The target as given.
         target: String,
         /// The last address tried.
         addr: SocketAddr,
         /// The socket error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Connecting and handshaking took longer than the timeout.
     #[error("{target}: no TLS handshake within {after:?}")]

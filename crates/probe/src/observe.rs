@@ -116,7 +116,7 @@ async fn probe_inner(target: &Target, options: &ProbeOptions) -> Result<Probe, E
         None if target.host == "invalid" || target.host.ends_with(".invalid") => {
             return Err(Error::Resolve {
                 host: target.host.clone(),
-                source: std::io::Error::new(
+                cause: std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     "names under .invalid never resolve (RFC 6761)",
                 ),
@@ -124,9 +124,9 @@ async fn probe_inner(target: &Target, options: &ProbeOptions) -> Result<Probe, E
         }
         None => tokio::net::lookup_host((target.host.as_str(), target.port))
             .await
-            .map_err(|source| Error::Resolve {
+            .map_err(|cause| Error::Resolve {
                 host: target.host.clone(),
-                source,
+                cause,
             })?
             .collect(),
     };
@@ -143,17 +143,17 @@ async fn probe_inner(target: &Target, options: &ProbeOptions) -> Result<Probe, E
     }
     let (tcp, addr) = match (connected, last_err) {
         (Some(c), _) => c,
-        (None, Some((addr, source))) => {
+        (None, Some((addr, cause))) => {
             return Err(Error::Connect {
                 target: label,
                 addr,
-                source,
+                cause,
             });
         }
         (None, None) => {
             return Err(Error::Resolve {
                 host: target.host.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no addresses"),
+                cause: std::io::Error::new(std::io::ErrorKind::NotFound, "no addresses"),
             });
         }
     };

@@ -147,3 +147,68 @@ fn an_ambiguous_ca_name_is_refused_with_the_choices() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_ca_migration_on_the_example_names_the_apps_that_break() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pinwarden.toml");
+    let out = pinwarden()
+        .args([
+            "simulate",
+            "ca-migration",
+            "--to",
+            "DigiCert Global Root G2",
+            "--policy",
+            example,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts: Vec<(String, bool, usize)> = doc["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["application"].as_str().unwrap().to_owned(),
+                a["breaks"].as_bool().unwrap(),
+                a["pinsets"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    let expect = |app: &str, breaks: bool, sets: usize| (app.to_owned(), breaks, sets);
+    assert_eq!(
+        verdicts,
+        [
+            // Holds: DigiCert Global Root G2 is its backup pin.
+            expect("northwind-mobile", false, 1),
+            // Pins DigiCert Global Root CA and ISRG Root X1, not G2.
+            expect("payments-core", true, 1),
+            // A private CA and a partner's keys: a public CA move doesn't touch them.
+            expect("atm-fleet", false, 0),
+            expect("card-processing", false, 0),
+            // One CA, no backup.
+            expect("teller-desktop", true, 1),
+        ]
+    );
+    let plan = doc["applications"][1]["pinsets"][0]["plan"]
+        .as_array()
+        .unwrap();
+    assert!(
+        plan[0]
+            .as_str()
+            .unwrap()
+            .contains("add the new CA's root (DigiCert Global Root G2)"),
+        "{plan:?}"
+    );
+    assert!(
+        plan[1].as_str().unwrap().contains("wait 8 days"),
+        "1 day to 95% + 7 days overlap: {plan:?}"
+    );
+}
