@@ -27,6 +27,27 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Play out a certificate or CA change: what breaks, and the safe plan.
     Simulate(SimulateArgs),
+    /// Write a starting pinwarden.toml from live endpoints.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Endpoints to start from, HOST[:PORT].
+    #[arg(required = true, value_name = "HOST[:PORT]")]
+    pub(crate) hosts: Vec<String>,
+    /// Write here instead of standard output (refuses to overwrite).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<String>,
+    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub(crate) resolve: Vec<String>,
+    /// Trust anchors for completing chains: webpki, system, none, or a file.
+    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
+    pub(crate) roots: String,
+    /// Seconds allowed per host.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub(crate) timeout: f64,
 }
 
 #[derive(Debug, Args)]

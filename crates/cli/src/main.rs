@@ -13,6 +13,7 @@ mod args;
 mod chains;
 mod check_cmd;
 mod export_cmd;
+mod init_cmd;
 mod lint_cmd;
 mod pin_cmd;
 mod pin_render;
@@ -38,6 +39,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Lint(a) => lint_cmd::run(a),
         args::Command::Check(a) => check_cmd::run(a),
         args::Command::Simulate(a) => simulate_cmd::run(a),
+        args::Command::Init(a) => init_cmd::run(a),
         args::Command::Schema => {
             let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
             println!("{}", serde_json::to_string_pretty(&schema)?);
