@@ -6,6 +6,7 @@ mod bad_input;
 mod check_cmd;
 mod curl_pinned;
 mod export_parsers;
+mod golden;
 mod init_cmd;
 mod openssl_pins;
 mod policy_cmds;
