@@ -6,7 +6,7 @@ use std::io::{ErrorKind, IsTerminal as _, Write as _};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize as _;
-use pinwarden_core::{KeyInfo, Level, Link, TrustStore};
+use pinwarden_core::{KeyInfo, Level, Link, TrustStore, short_name};
 use serde_json::{Value, json};
 
 use crate::args::PinFormat;
@@ -64,7 +64,7 @@ fn write_all(
             format!(
                 "\"{}\", // {} ({})",
                 r.pin,
-                short(&subject),
+                short_name(&subject),
                 level_name(r.level)
             )
         })?,
@@ -264,8 +264,8 @@ fn table(
                     row.position
                         .map_or_else(|| "store".to_owned(), |p| p.to_string()),
                     level_name(row.level).to_owned(),
-                    short(&subject).to_owned(),
-                    issuer.as_deref().map_or("—", short).to_owned(),
+                    short_name(&subject).to_owned(),
+                    issuer.as_deref().map_or("—", short_name).to_owned(),
                     expires,
                     key.map_or_else(|| "—".to_owned(), |k| k.to_string()),
                     row.pin.to_string(),
@@ -287,11 +287,4 @@ fn level_name(level: Option<Level>) -> &'static str {
         Some(Level::Root) => "root",
         None => "key",
     }
-}
-
-/// The CN of a distinguished name, else the whole name.
-fn short(dn: &str) -> &str {
-    dn.split(", ")
-        .find_map(|p| p.strip_prefix("CN="))
-        .unwrap_or(dn)
 }

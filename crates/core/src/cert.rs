@@ -295,7 +295,7 @@ impl serde::Serialize for Certificate {
 }
 
 /// The common name in an RFC 4514 string, or the whole string.
-pub(crate) fn short_name(dn: &str) -> &str {
+pub fn short_name(dn: &str) -> &str {
     dn.split(", ")
         .find_map(|part| part.strip_prefix("CN="))
         .unwrap_or(dn)

@@ -34,7 +34,7 @@ pub mod policy;
 pub mod simulate;
 mod truststore;
 
-pub use cert::{Certificate, Facts, KeyInfo, Level, PublicKey};
+pub use cert::{Certificate, Facts, KeyInfo, Level, PublicKey, short_name};
 pub use chain::{Chain, ChainStatus, Link, OrderProblem, assemble, presented};
 pub use error::{Error, PinError};
 pub use host::{HostPattern, PatternKind};
