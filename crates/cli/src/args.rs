@@ -39,15 +39,8 @@ pub(crate) struct InitArgs {
     /// Write here instead of standard output (refuses to overwrite).
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<String>,
-    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub(crate) resolve: Vec<String>,
-    /// Trust anchors for completing chains: webpki, system, none, or a file.
-    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
-    pub(crate) roots: String,
-    /// Seconds allowed per host.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub(crate) timeout: f64,
+    #[command(flatten)]
+    pub(crate) probe: ProbeFlags,
 }
 
 #[derive(Debug, Args)]
@@ -71,18 +64,11 @@ pub(crate) struct SimulateArgs {
     /// Today's chains as DIR/HOST.pem instead of connecting.
     #[arg(long, value_name = "DIR")]
     pub(crate) chains: Option<String>,
-    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub(crate) resolve: Vec<String>,
-    /// Trust anchors: webpki, system, none, or a file.
-    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
-    pub(crate) roots: String,
+    #[command(flatten)]
+    pub(crate) probe: ProbeFlags,
     /// Days of overlap planned on top of the update time, before old pins go.
     #[arg(long, default_value_t = 7, value_name = "DAYS")]
     pub(crate) overlap_days: u32,
-    /// Seconds allowed per host when connecting.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub(crate) timeout: f64,
     /// Print the results as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -106,15 +92,8 @@ pub(crate) struct CheckArgs {
     /// instead of connecting.
     #[arg(long, value_name = "DIR")]
     pub(crate) chains: Option<String>,
-    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub(crate) resolve: Vec<String>,
-    /// Trust anchors for completing chains: webpki, system, none, or a file.
-    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
-    pub(crate) roots: String,
-    /// Seconds allowed per host.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub(crate) timeout: f64,
+    #[command(flatten)]
+    pub(crate) probe: ProbeFlags,
     /// Print the results as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -277,4 +256,18 @@ pub(crate) enum PinLevelArg {
 
 fn parse_format(s: &str) -> Result<pinwarden_core::export::Format, String> {
     s.parse()
+}
+
+/// How check, simulate and init reach a policy's hosts.
+#[derive(Debug, Args)]
+pub(crate) struct ProbeFlags {
+    /// Connect to ADDR for HOST:PORT, like curl's --resolve. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub(crate) resolve: Vec<String>,
+    /// Trust anchors for completing chains: webpki, system, none, or a file.
+    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
+    pub(crate) roots: String,
+    /// Seconds allowed per host.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub(crate) timeout: f64,
 }

@@ -5,7 +5,47 @@ use anyhow::{Context as _, bail};
 use pinwarden_core::check::ChainKey;
 use pinwarden_core::policy::Policy;
 use pinwarden_core::{Certificate, Level, Link, TrustStore};
-use pinwarden_probe::{ProbeOptions, Target};
+use pinwarden_probe::{ProbeOptions, RootSource, Roots, Target};
+
+use crate::args::ProbeFlags;
+
+/// What reaching hosts takes: the trust anchors, the probe options, and an
+/// async runtime to run probes on.
+pub(crate) struct Prober {
+    pub(crate) roots: Roots,
+    pub(crate) options: ProbeOptions,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
+impl Prober {
+    pub(crate) fn new(flags: &ProbeFlags) -> anyhow::Result<Self> {
+        if !(flags.timeout > 0.0 && flags.timeout <= 3600.0) {
+            bail!("--timeout must be between 0 and 3600 seconds");
+        }
+        let roots = Roots::load(&RootSource::parse(&flags.roots))?;
+        let mut options = ProbeOptions::new(roots.clone());
+        options.timeout = std::time::Duration::from_secs_f64(flags.timeout);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        Ok(Self {
+            roots,
+            options,
+            runtime,
+        })
+    }
+
+    /// The chain `host:port` serves, honouring --resolve.
+    pub(crate) fn chain(
+        &self,
+        host: &str,
+        port: u16,
+        resolve: &[String],
+    ) -> anyhow::Result<Vec<Certificate>> {
+        chain_from_host(&self.runtime, &self.options, host, port, resolve)
+    }
+}
 
 /// (pin set id, host, port) for every exact host pattern, and every endpoint
 /// a pattern covers (wildcards can only be checked through named endpoints).

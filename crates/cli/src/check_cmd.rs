@@ -3,13 +3,10 @@
 //! `policy ==> (pin set, host) pairs ==> chains (probe or --chains DIR) ==> complete with roots ==> check ==> report`
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context as _, bail};
 use pinwarden_core::check::{HostCheck, check};
-use pinwarden_probe::{ProbeOptions, RootSource, Roots};
 
-use crate::chains::{chain_from_file, chain_from_host, keys, targets};
+use crate::chains::{Prober, chain_from_file, keys, targets};
 
 use crate::args::CheckArgs;
 
@@ -28,24 +25,16 @@ struct Row {
 }
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
-        bail!("--timeout must be between 0 and 3600 seconds");
-    }
     let policy = crate::policy_file::load(&args.policy)?;
-    let roots = Roots::load(&RootSource::parse(&args.roots))?;
+    let prober = Prober::new(&args.probe)?;
+    let roots = &prober.roots;
     let mut rows = Vec::new();
-    let mut options = ProbeOptions::new(roots.clone());
-    options.timeout = Duration::from_secs_f64(args.timeout);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     for (pinset, host, port) in targets(&policy) {
         let set = policy.pinset(&pinset).map(|p| p.to_pinset());
         let Some(set) = set else { continue };
         let chain = match &args.chains {
             Some(dir) => chain_from_file(dir, &host),
-            None => chain_from_host(&runtime, &options, &host, port, &args.resolve),
+            None => prober.chain(&host, port, &args.probe.resolve),
         };
         let row = match chain {
             Ok(certs) => {

@@ -5,27 +5,18 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use pinwarden_core::Level;
 use pinwarden_core::check::ChainKey;
-use pinwarden_probe::{ProbeOptions, RootSource, Roots, Target};
+use pinwarden_probe::Target;
 
 use crate::args::InitArgs;
-use crate::chains::{chain_from_host, keys};
+use crate::chains::{Prober, keys};
 
 pub(crate) fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
-    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
-        bail!("--timeout must be between 0 and 3600 seconds");
-    }
-    let roots = Roots::load(&RootSource::parse(&args.roots))?;
-    let mut options = ProbeOptions::new(roots.clone());
-    options.timeout = Duration::from_secs_f64(args.timeout);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let prober = Prober::new(&args.probe)?;
+    let roots = &prober.roots;
     let mut endpoints = Vec::new();
     for text in &args.hosts {
         let target: Target = text.parse()?;
@@ -35,7 +26,8 @@ pub(crate) fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         {
             continue;
         }
-        let certs = chain_from_host(&runtime, &options, &target.host, target.port, &args.resolve)
+        let certs = prober
+            .chain(&target.host, target.port, &args.probe.resolve)
             .with_context(|| format!("{text}: can't start from this endpoint"))?;
         endpoints.push((target, keys(&certs, &roots.store)));
     }

@@ -3,15 +3,13 @@
 //! `policy ==> today's chains (files or probes) ==> the change ==> per pin set: breaks? ==> per application: clients, lead time, plan`
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use pinwarden_core::simulate::{Change, Outcome, simulate};
 use pinwarden_core::{SpkiPin, TrustStore};
-use pinwarden_probe::{ProbeOptions, RootSource, Roots};
 
 use crate::args::{SimulateArgs, SimulateKind};
-use crate::chains::{chain_from_file, chain_from_host, keys, targets};
+use crate::chains::{Prober, chain_from_file, keys, targets};
 
 #[derive(Debug, serde::Serialize)]
 struct AppResult {
@@ -35,18 +33,10 @@ struct SetResult {
 }
 
 pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
-        bail!("--timeout must be between 0 and 3600 seconds");
-    }
     let policy = crate::policy_file::load(&args.policy)?;
-    let roots = Roots::load(&RootSource::parse(&args.roots))?;
+    let prober = Prober::new(&args.probe)?;
+    let roots = &prober.roots;
     let change = change(&args, &roots.store)?;
-    let mut options = ProbeOptions::new(roots.clone());
-    options.timeout = Duration::from_secs_f64(args.timeout);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     let all_targets = targets(&policy);
     let mut results = Vec::new();
     for app in policy.applications.iter().filter(|a| !a.pinsets.is_empty()) {
@@ -81,7 +71,7 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             for (_, host, port) in all_targets.iter().filter(|(s, _, _)| *s == set.id) {
                 let chain = match &args.chains {
                     Some(dir) => chain_from_file(dir, host),
-                    None => chain_from_host(&runtime, &options, host, *port, &args.resolve),
+                    None => prober.chain(host, *port, &args.probe.resolve),
                 };
                 sets.push(match chain {
                     Ok(certs) => SetResult {
