@@ -29,6 +29,34 @@ pub(crate) enum Command {
     Simulate(SimulateArgs),
     /// Write a starting pinwarden.toml from live endpoints.
     Init(InitArgs),
+    /// The decision framework: verdict per application, radar, five questions, cost.
+    Assess(AssessArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessArgs {
+    /// The policy file.
+    #[arg(default_value = "pinwarden.toml", value_name = "POLICY")]
+    pub(crate) policy: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AssessFormat::Text)]
+    pub(crate) format: AssessFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+    /// Judge as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) today: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AssessFormat {
+    /// For a terminal.
+    Text,
+    /// A Markdown report.
+    Md,
+    /// Everything, as JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]

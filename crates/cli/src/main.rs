@@ -10,6 +10,7 @@ use clap::Parser as _;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod assess_cmd;
 mod chains;
 mod check_cmd;
 mod export_cmd;
@@ -40,6 +41,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Check(a) => check_cmd::run(a),
         args::Command::Simulate(a) => simulate_cmd::run(a),
         args::Command::Init(a) => init_cmd::run(a),
+        args::Command::Assess(a) => assess_cmd::run(a),
         args::Command::Schema => {
             let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
             println!("{}", serde_json::to_string_pretty(&schema)?);

@@ -2,6 +2,7 @@
 //! openssl for SPKI hashes, curl for pins, xmllint / plistlib / PyYAML for the
 //! exported configurations, and rustls servers on 127.0.0.1 for probing.
 
+mod assess_cmd;
 mod bad_input;
 mod check_cmd;
 mod curl_pinned;

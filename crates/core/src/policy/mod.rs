@@ -9,6 +9,6 @@ mod model;
 
 pub use load::{Diagnostic, line_column};
 pub use model::{
-    AppType, Application, DataClass, Endpoint, Organisation, Partner, Policy, PolicyPin,
-    PolicyPinSet, Runbook, RunbookKind, Telemetry, UpdateMechanism, calendar_date,
+    AppType, Application, CostInputs, DataClass, Endpoint, Organisation, Partner, Policy,
+    PolicyPin, PolicyPinSet, Runbook, RunbookKind, Telemetry, UpdateMechanism, calendar_date,
 };

@@ -28,6 +28,44 @@ pub struct Policy {
     /// The organisation's own TLS endpoints.
     #[serde(default, rename = "endpoint")]
     pub endpoints: Vec<Endpoint>,
+    /// Overrides of the cost model's inputs.
+    #[serde(default)]
+    pub cost: CostInputs,
+}
+
+/// The cost model's inputs; every one has a default from the framework.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostInputs {
+    /// Engineer-weeks to implement pinning in one application (2–4 for a mobile app).
+    pub implementation_weeks: f64,
+    /// Extra engineer-weeks for a remote pin configuration service.
+    pub remote_config_weeks: f64,
+    /// Engineer-hours each pin change costs, per pinned application.
+    pub hours_per_pin_change: f64,
+    /// Cost of an engineer-hour.
+    pub cost_per_engineer_hour: f64,
+    /// Chance of a pin outage per pinned application per year.
+    pub outage_probability_per_year: f64,
+    /// Share of an application's users a pin outage affects.
+    pub users_affected_share: f64,
+    /// Cost of one hour of outage for an application.
+    pub outage_cost_per_hour: f64,
+}
+
+impl Default for CostInputs {
+    fn default() -> Self {
+        // Figures from the framework's cost equation; every one overridable in [cost].
+        Self {
+            implementation_weeks: 3.0,
+            remote_config_weeks: 4.0,
+            hours_per_pin_change: 8.0,
+            cost_per_engineer_hour: 100.0,
+            outage_probability_per_year: 0.05,
+            users_affected_share: 1.0,
+            outage_cost_per_hour: 2_000.0,
+        }
+    }
 }
 
 /// Lifecycle maturity facts; unknown facts are simply left out.
@@ -128,6 +166,12 @@ pub struct Application {
     pub pinsets: Vec<Spanned<String>>,
     /// Who owns it.
     pub owner: Option<String>,
+    /// For services: whether its peers' certificates come from a private CA.
+    #[serde(default)]
+    pub private_ca: bool,
+    /// Lifetime of the certificates it meets, in days, when it differs from
+    /// the organisation's.
+    pub certificate_lifetime_days: Option<u32>,
 }
 
 /// Application types of the decision framework.

@@ -1,0 +1,63 @@
+//! pinwarden-assess: the decision framework, from an organisation's facts.
+//!
+//! The PKI Health Radar scores nine dimensions of certificate lifecycle
+//! maturity, each score carrying the facts that moved it; the decision table
+//! turns the radar and each application's facts into a verdict with reasons;
+//! the five questions and the cost model complete the report. Pure: policy in,
+//! values out.
+//!
+//! # Getting started
+//! ```
+//! use pinwarden_assess::assess;
+//! use pinwarden_core::policy::Policy;
+//!
+//! let policy = Policy::parse(r#"
+//! [[application]]
+//! id = "web"
+//! type = "web"
+//! update_mechanism = "none"
+//! "#).unwrap();
+//! let report = assess(&policy, time::macros::date!(2026 - 11 - 29));
+//! assert_eq!(report.decisions[0].verdict, pinwarden_assess::Verdict::DontPin);
+//! ```
+
+mod cost;
+mod decision;
+mod questions;
+mod radar;
+
+pub use cost::{Cost, cost};
+pub use decision::{Decision, Level, Verdict, decide};
+pub use questions::{Answer, Status, questions};
+pub use radar::{Dimension, Radar, Score, radar};
+
+use pinwarden_core::policy::Policy;
+
+/// Everything the framework says about an organisation.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Report {
+    /// The organisation-wide radar.
+    pub radar: Radar,
+    /// One decision per application.
+    pub decisions: Vec<Decision>,
+    /// The five questions, answered from the facts.
+    pub questions: Vec<Answer>,
+    /// The cost of pinning what the decisions say to pin.
+    pub cost: Cost,
+}
+
+/// Assesses `policy` as of `today`.
+pub fn assess(policy: &Policy, today: time::Date) -> Report {
+    let radar = radar(policy, today);
+    let decisions: Vec<Decision> = policy
+        .applications
+        .iter()
+        .map(|app| decide(policy, app, &radar))
+        .collect();
+    Report {
+        questions: questions(policy, &radar, today),
+        cost: cost(policy, &decisions),
+        radar,
+        decisions,
+    }
+}

@@ -1,0 +1,59 @@
+//! `pinwarden assess` on the example organisation.
+
+use crate::support::pinwarden;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pinwarden.toml");
+
+#[test]
+fn the_example_gets_the_frameworks_verdicts() {
+    let out = pinwarden()
+        .args(["assess", EXAMPLE, "--json", "--today", "2026-11-29"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts: Vec<(String, String)> = doc["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["application"].as_str().unwrap().to_owned(),
+                d["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let v = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        verdicts,
+        [
+            v("northwind-mobile", "pin"),
+            v("northwind-web", "dont-pin"),
+            v("payments-core", "pin"),
+            v("atm-fleet", "pin"),
+            v("card-processing", "pin"),
+            v("teller-desktop", "pin"),
+        ]
+    );
+    assert_eq!(doc["radar"]["scores"].as_array().unwrap().len(), 9);
+    assert_eq!(doc["questions"].as_array().unwrap().len(), 5);
+    assert!(
+        doc["decisions"][1]["instead"][0]
+            .as_str()
+            .unwrap()
+            .contains("CAA")
+    );
+}
+
+#[test]
+fn markdown_report_of_the_example() {
+    let out = pinwarden()
+        .args(["assess", EXAMPLE, "--format", "md", "--today", "2026-11-29"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
