@@ -55,6 +55,8 @@ pub(crate) enum AssessFormat {
     Text,
     /// A Markdown report.
     Md,
+    /// One self-contained HTML file with the radar as inline SVG.
+    Html,
     /// Everything, as JSON.
     Json,
 }

@@ -57,3 +57,45 @@ fn markdown_report_of_the_example() {
         .unwrap();
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
+
+#[test]
+fn html_report_is_self_contained_with_a_valid_svg_radar() {
+    crate::support::require("xmllint");
+    let out = pinwarden()
+        .args([
+            "assess",
+            EXAMPLE,
+            "--format",
+            "html",
+            "--today",
+            "2026-11-29",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for external in ["src=", "href=\"http", "url(", "@import"] {
+        assert!(
+            !html.contains(external),
+            "the report must not load {external}"
+        );
+    }
+    let start = html.find("<svg").unwrap();
+    let end = html.find("</svg>").unwrap() + "</svg>".len();
+    let dir = tempfile::tempdir().unwrap();
+    let svg = crate::support::write(dir.path(), "radar.svg", &html[start..end]);
+    // The SVG is well-formed XML with one axis label per dimension and a
+    // score polygon of nine points.
+    let labels = crate::support::sh_ok(&format!(
+        "xmllint --xpath 'count(//*[local-name()=\"text\"])' '{}'",
+        svg.display()
+    ));
+    assert_eq!(labels.trim(), "9");
+    let points = crate::support::sh_ok(&format!(
+        "xmllint --xpath 'string(//*[local-name()=\"polygon\"][@class=\"scores\"]/@points)' '{}'",
+        svg.display()
+    ));
+    assert_eq!(points.split_whitespace().count(), 9, "{points}");
+    assert!(html.contains("northwind-web") && html.contains("don't pin"));
+}
