@@ -25,12 +25,14 @@ mod cost;
 mod decision;
 mod questions;
 mod radar;
+mod runbook;
 mod svg;
 
 pub use cost::{Cost, cost};
 pub use decision::{Decision, Level, Verdict, decide};
 pub use questions::{Answer, Status, questions};
 pub use radar::{Dimension, Radar, Score, radar};
+pub use runbook::runbooks;
 pub use svg::radar_svg;
 
 use pinwarden_core::policy::Policy;

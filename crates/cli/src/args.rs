@@ -31,6 +31,18 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// The decision framework: verdict per application, radar, five questions, cost.
     Assess(AssessArgs),
+    /// Markdown runbooks for rotation, CA migration and emergency re-issuance.
+    Runbook(RunbookArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunbookArgs {
+    /// The policy file.
+    #[arg(default_value = "pinwarden.toml", value_name = "POLICY")]
+    pub(crate) policy: String,
+    /// Only this application.
+    #[arg(long, value_name = "ID")]
+    pub(crate) app: Option<String>,
 }
 
 #[derive(Debug, Args)]

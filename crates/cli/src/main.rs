@@ -42,6 +42,16 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Simulate(a) => simulate_cmd::run(a),
         args::Command::Init(a) => init_cmd::run(a),
         args::Command::Assess(a) => assess_cmd::run(a),
+        args::Command::Runbook(a) => {
+            let policy = policy_file::load(&a.policy)?;
+            if let Some(id) = &a.app
+                && !policy.applications.iter().any(|app| app.id.get_ref() == id)
+            {
+                anyhow::bail!("{}: no application {id:?}", a.policy);
+            }
+            print!("{}", pinwarden_assess::runbooks(&policy, a.app.as_deref()));
+            Ok(ExitCode::SUCCESS)
+        }
         args::Command::Schema => {
             let schema = schemars::schema_for!(pinwarden_core::policy::Policy);
             println!("{}", serde_json::to_string_pretty(&schema)?);

@@ -99,3 +99,29 @@ fn html_report_is_self_contained_with_a_valid_svg_radar() {
     assert_eq!(points.split_whitespace().count(), 9, "{points}");
     assert!(html.contains("northwind-web") && html.contains("don't pin"));
 }
+
+#[test]
+fn runbooks_of_the_example() {
+    let out = pinwarden().args(["runbook", EXAMPLE]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Lead time = update time + overlap; the app without a backup is told so.
+    assert!(
+        text.contains("Lead time for a pin change: 28 days (21 days for an update"),
+        "{text}"
+    );
+    assert!(text.contains("## teller-desktop — pin set `branch`"));
+    assert!(text.contains("Backup pins: NONE"));
+    insta::assert_snapshot!(text);
+    let one = pinwarden()
+        .args(["runbook", EXAMPLE, "--app", "atm-fleet"])
+        .output()
+        .unwrap();
+    let one = String::from_utf8(one.stdout).unwrap();
+    assert_eq!(one.matches("\n## ").count(), 1, "{one}");
+    let missing = pinwarden()
+        .args(["runbook", EXAMPLE, "--app", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
