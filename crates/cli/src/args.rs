@@ -59,6 +59,9 @@ pub(crate) struct AssessArgs {
     /// Judge as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub(crate) today: Option<String>,
+    /// Ask about one application and the five questions, then give the verdict.
+    #[arg(long)]
+    pub(crate) interactive: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

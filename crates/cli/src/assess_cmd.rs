@@ -15,6 +15,9 @@ pub(crate) fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("--today {d:?} is not a date like 2027-06-30"))?,
         None => time::OffsetDateTime::now_utc().date(),
     };
+    if args.interactive {
+        return crate::interactive::run(today);
+    }
     let policy = crate::policy_file::load(&args.policy)?;
     let report = assess(&policy, today);
     let format = if args.json {
@@ -31,7 +34,7 @@ pub(crate) fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verdict_words(v: Verdict) -> &'static str {
+pub(crate) fn verdict_words(v: Verdict) -> &'static str {
     match v {
         Verdict::Pin => "pin",
         Verdict::PinWithConditions => "pin, with conditions",

@@ -15,6 +15,7 @@ mod chains;
 mod check_cmd;
 mod export_cmd;
 mod init_cmd;
+mod interactive;
 mod lint_cmd;
 mod pin_cmd;
 mod pin_render;

@@ -125,3 +125,78 @@ fn runbooks_of_the_example() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// Runs `pinwarden assess --interactive` on a pseudo-terminal, typing
+/// `answers` one line at a time, and returns what the terminal showed.
+fn interactive(answers: &[&str]) -> String {
+    crate::support::require("python3");
+    let bin = assert_cmd::cargo::cargo_bin("pinwarden");
+    let script = r#"
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "assess", "--interactive", "--today", "2026-11-29"])
+out = b""
+def read_for(seconds, until_prompt):
+    # Reads until the next prompt (a line ending in ": ") or, at the end,
+    # until the program exits; bounded in time either way.
+    global out
+    seen = len(out)
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        out += chunk
+        if until_prompt and out[seen:].rstrip().endswith(b":"):
+            return
+for answer in sys.argv[2:]:
+    read_for(5, True)
+    os.write(fd, answer.encode() + b"\n")
+read_for(5, False)
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&bin)
+        .args(answers)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn interactive_interview_on_a_terminal() {
+    // Mobile, financial data, store updates in 21 days, remote pins, a
+    // backup CA switched in 48 h, reports, runbooks, an owner.
+    let screen = interactive(&[
+        "mobile",
+        "financial, auth-tokens",
+        "app-store",
+        "21",
+        "y",
+        "y",
+        "48",
+        "reports",
+        "y",
+        "pki@example.com",
+    ]);
+    assert!(
+        screen.contains("Application type [mobile/web/service/iot/third-party/desktop]"),
+        "{screen}"
+    );
+    assert!(screen.contains("Verdict: pin"), "{screen}");
+    assert!(screen.contains("Level: ca"), "{screen}");
+
+    // A wrong answer is asked again; a browser app is not pinned.
+    let screen = interactive(&[
+        "browser", "web", "public", "none", "", "n", "n", "none", "n", "",
+    ]);
+    assert!(screen.contains("please answer one of"), "{screen}");
+    assert!(screen.contains("Verdict: don't pin"), "{screen}");
+}
