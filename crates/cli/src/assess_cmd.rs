@@ -34,6 +34,14 @@ pub(crate) fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The name a value has in the JSON output (`dont-pin`, `private-root`…).
+pub(crate) fn name<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 pub(crate) fn verdict_words(v: Verdict) -> &'static str {
     match v {
         Verdict::Pin => "pin",
@@ -62,15 +70,7 @@ fn text(report: &Report) -> String {
     for d in &report.decisions {
         let level = d
             .level
-            .map(|l| {
-                format!(
-                    " at {}",
-                    serde_json::to_value(l)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                )
-            })
+            .map(|l| format!(" at {}", name(l)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -151,20 +151,13 @@ fn markdown(report: &Report) -> String {
         "# Pinning assessment\n\n## Decisions\n\n| application | type | verdict | level | backup | why |\n|---|---|---|---|---|---|\n",
     );
     for d in &report.decisions {
-        let json = |v: serde_json::Result<serde_json::Value>| {
-            v.ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
             d.application,
-            json(serde_json::to_value(d.app_type)),
+            name(d.app_type),
             verdict_words(d.verdict),
-            d.level
-                .map(|l| json(serde_json::to_value(l)))
-                .unwrap_or_else(|| "—".into()),
+            d.level.map(name).unwrap_or_else(|| "—".into()),
             d.backup.as_deref().unwrap_or("—"),
             d.reasons
                 .iter()
@@ -234,15 +227,8 @@ fn html(report: &Report) -> String {
          <table><thead><tr><th>application</th><th>verdict</th><th>level</th><th>backup</th><th>why, and what else</th></tr></thead><tbody>\n",
     );
     for d in &report.decisions {
-        let class = serde_json::to_value(d.verdict)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let level = d
-            .level
-            .and_then(|l| serde_json::to_value(l).ok())
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "—".into());
+        let class = name(d.verdict);
+        let level = d.level.map_or_else(|| "—".into(), name);
         let why: Vec<String> = d
             .reasons
             .iter()

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use pinwarden_assess::{Dimension, assess};
 use pinwarden_core::policy::Policy;
 
-use crate::assess_cmd::verdict_words;
+use crate::assess_cmd::{name, verdict_words};
 
 /// Asks on stdout, reads stdin, a line per answer.
 struct Asker<R, W> {
@@ -77,11 +77,7 @@ pub(crate) fn run(today: time::Date) -> anyhow::Result<ExitCode> {
     let out = &mut asker.output;
     writeln!(out, "\nVerdict: {}", verdict_words(d.verdict))?;
     if let Some(level) = d.level {
-        writeln!(
-            out,
-            "Level: {}",
-            serde_json::to_value(level)?.as_str().unwrap_or_default()
-        )?;
+        writeln!(out, "Level: {}", name(level))?;
     }
     if let Some(backup) = &d.backup {
         writeln!(out, "Backup: {backup}")?;
