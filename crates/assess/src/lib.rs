@@ -52,7 +52,12 @@ pub struct Report {
 
 /// Assesses `policy` as of `today`.
 pub fn assess(policy: &Policy, today: time::Date) -> Report {
-    let radar = radar(policy, today);
+    assess_with(policy, radar(policy, today), today)
+}
+
+/// Assesses `policy` with a given radar: the policy's own, with some scores
+/// overridden ("what if CA agility were 75?").
+pub fn assess_with(policy: &Policy, radar: Radar, today: time::Date) -> Report {
     let decisions: Vec<Decision> = policy
         .applications
         .iter()

@@ -33,6 +33,18 @@ pub(crate) enum Command {
     Assess(AssessArgs),
     /// Markdown runbooks for rotation, CA migration and emergency re-issuance.
     Runbook(RunbookArgs),
+    /// The server: the assessment API and page (127.0.0.1:8080 by default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// The policy file.
+    #[arg(long, default_value = "pinwarden.toml", value_name = "FILE")]
+    pub(crate) policy: String,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ mod pin_cmd;
 mod pin_render;
 mod pin_report;
 mod policy_file;
+mod serve_cmd;
 mod simulate_cmd;
 
 fn main() -> ExitCode {
@@ -43,6 +44,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Simulate(a) => simulate_cmd::run(a),
         args::Command::Init(a) => init_cmd::run(a),
         args::Command::Assess(a) => assess_cmd::run(a),
+        args::Command::Serve(a) => serve_cmd::run(a),
         args::Command::Runbook(a) => {
             let policy = policy_file::load(&a.policy)?;
             if let Some(id) = &a.app

@@ -12,5 +12,6 @@ mod init_cmd;
 mod openssl_pins;
 mod policy_cmds;
 mod probe;
+mod serve_cmd;
 mod simulate_cmd;
 mod support;
