@@ -23,6 +23,7 @@
 
 mod cost;
 mod decision;
+mod html;
 mod questions;
 mod radar;
 mod runbook;
@@ -30,6 +31,7 @@ mod svg;
 
 pub use cost::{Cost, cost};
 pub use decision::{Decision, Level, Verdict, decide};
+pub use html::{name, report_html, status_words, verdict_words};
 pub use questions::{Answer, Status, questions};
 pub use radar::{Dimension, Radar, Score, radar};
 pub use runbook::runbooks;

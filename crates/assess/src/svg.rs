@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use pinwarden_core::xml_escape;
+
 use crate::radar::{Dimension, Radar};
 
 const SIZE: f64 = 420.0;
@@ -24,12 +26,6 @@ fn polygon(points: impl Iterator<Item = (f64, f64)>) -> String {
         .map(|(x, y)| format!("{x:.1},{y:.1}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// The radar's SVG, with a title for screen readers.
@@ -61,7 +57,7 @@ pub fn radar_svg(radar: &Radar) -> String {
             out,
             "<line x1=\"{CENTRE}\" y1=\"{CENTRE}\" x2=\"{x:.1}\" y2=\"{y:.1}\" stroke=\"#ccc\"/>\n\
              <text x=\"{lx:.1}\" y=\"{ly:.1}\" font-size=\"11\" text-anchor=\"{anchor}\" dominant-baseline=\"middle\">{} ({})</text>",
-            escape(d.title()),
+            xml_escape(d.title()),
             radar.get(*d)
         );
     }

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use pinwarden_assess::{Dimension, assess};
 use pinwarden_core::policy::Policy;
 
-use crate::assess_cmd::{name, verdict_words};
+use pinwarden_assess::{name, verdict_words};
 
 /// Asks on stdout, reads stdin, a line per answer.
 struct Asker<R, W> {

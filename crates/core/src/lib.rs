@@ -37,6 +37,7 @@ mod truststore;
 pub use cert::{Certificate, Facts, KeyInfo, Level, PublicKey, short_name};
 pub use chain::{Chain, ChainStatus, Link, OrderProblem, assemble, presented};
 pub use error::{Error, PinError};
+pub use export::xml_escape;
 pub use host::{HostPattern, PatternKind};
 pub use input::{Decoded, Decoder, Found, Item, decode};
 pub use pin::SpkiPin;

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pinwarden_assess::{Dimension, Report, assess_with, radar, radar_svg};
+use pinwarden_assess::{Dimension, Report, assess_with, name, radar, report_html};
 use pinwarden_core::policy::Policy;
 
 mod openapi;
@@ -82,23 +82,17 @@ async fn assess_posted(
         None => Arc::clone(&state.policy),
     };
     let mut radar = radar(&policy, today());
-    for (name, value) in &request.radar {
-        let Some(dimension) = Dimension::ALL.into_iter().find(|d| {
-            serde_json::to_value(d)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .as_deref()
-                == Some(name)
-        }) else {
+    for (wanted, value) in &request.radar {
+        let Some(dimension) = Dimension::ALL.into_iter().find(|d| name(d) == *wanted) else {
             return problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("unknown radar dimension {name:?}"),
+                &format!("unknown radar dimension {wanted:?}"),
             );
         };
         if *value > 100 {
             return problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("{name} = {value}: scores run from 0 to 100"),
+                &format!("{wanted} = {value}: scores run from 0 to 100"),
             );
         }
         radar.set(dimension, *value);
@@ -117,37 +111,9 @@ fn problem(status: StatusCode, detail: &str) -> Response {
 }
 
 async fn index(State(state): State<AppState>) -> Html<String> {
-    let radar = radar(&state.policy, today());
-    let svg = radar_svg(&radar);
-    let report = assess_with(&state.policy, radar, today());
-    let mut rows = String::new();
-    for d in &report.decisions {
-        let verdict = serde_json::to_value(d.verdict)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&d.application),
-            escape(&verdict),
-            escape(&d.reasons.join("; "))
-        ));
-    }
-    Html(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>pinwarden</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}}\
-         table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:.3rem}}svg{{max-width:28rem;display:block;margin:auto}}</style>\
-         </head><body><h1>PKI Health Radar: {}/100</h1>{svg}<h2>Applications</h2>\
-         <table><thead><tr><th>application</th><th>verdict</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>\
-         <p>API: <a href=\"/api/v1/assess\">/api/v1/assess</a>, <a href=\"/api/openapi.json\">/api/openapi.json</a></p></body></html>\n",
-        report.radar.overall(None)
-    ))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    Html(report_html(&assess_with(
+        &state.policy,
+        radar(&state.policy, today()),
+        today(),
+    )))
 }

@@ -191,8 +191,8 @@ fn warn_leaf_only(set: &PinSet, platform: &str, warnings: &mut Vec<String>) {
     }
 }
 
-/// Escapes text for XML element content and attribute values.
-fn xml_escape(s: &str) -> String {
+/// Escapes text for XML and HTML element content and attribute values.
+pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
