@@ -3,7 +3,8 @@
 
 use pinwarden_core::policy::{AppType, Application, DataClass, Policy, UpdateMechanism};
 
-use crate::radar::{Dimension, Radar, update_speed};
+use crate::gates::{Effect, gates};
+use crate::radar::{Radar, update_speed};
 
 /// What to do about pinning an application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -186,27 +187,21 @@ pub fn decide(policy: &Policy, app: &Application, radar: &Radar) -> Decision {
         }
     }
     if d.verdict == Verdict::Pin {
-        gates(&mut d, radar);
+        apply_gates(&mut d, radar);
     }
     d
 }
 
-/// The radar's gates turn a "pin" into conditions, or into "not ready".
-fn gates(d: &mut Decision, radar: &Radar) {
-    if radar.get(Dimension::OwnershipRunbooks) < 50 {
-        d.verdict = Verdict::NotReady;
-        d.reasons
-            .push("gate: nobody owns the pin lifecycle (ownership below 50)".into());
-        return;
-    }
-    if radar.get(Dimension::Telemetry) < 50 {
-        d.verdict = Verdict::PinWithConditions;
-        d.reasons.push(
-            "gate: pin-failure telemetry below 50: report-only at most until reports flow".into(),
-        );
-    }
-    if radar.get(Dimension::PinUpdateSpeed) < 50 {
-        d.reasons
-            .push("gate: pin update speed below 50: no leaf pins".into());
+/// The radar's closed gates turn a "pin" into conditions, or into "not ready".
+fn apply_gates(d: &mut Decision, radar: &Radar) {
+    for gate in gates(radar).into_iter().filter(|g| g.closed) {
+        d.reasons.push(format!("gate: {}", gate.rule));
+        match gate.effect {
+            Effect::NotReady => d.verdict = Verdict::NotReady,
+            Effect::ReportOnly if d.verdict == Verdict::Pin => {
+                d.verdict = Verdict::PinWithConditions;
+            }
+            Effect::ReportOnly | Effect::NoLeafPins => {}
+        }
     }
 }

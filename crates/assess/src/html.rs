@@ -71,7 +71,7 @@ pub fn report_html(report: &Report) -> String {
     let _ = writeln!(
         out,
         "</tbody></table>\n<h2>PKI Health Radar: {}/100</h2>",
-        report.radar.overall(None)
+        report.overall
     );
     out.push_str(&radar_svg(&report.radar));
     out.push_str(
@@ -86,7 +86,12 @@ pub fn report_html(report: &Report) -> String {
             xml_escape(&s.facts.join("; "))
         );
     }
-    out.push_str("</tbody></table>\n<h2>The five questions</h2>\n<ol>\n");
+    out.push_str("</tbody></table>\n<h2>Gates</h2>\n<ul>\n");
+    for g in &report.gates {
+        let state = if g.closed { "applies" } else { "passed" };
+        let _ = writeln!(out, "<li>{state}: {}</li>", xml_escape(g.rule));
+    }
+    out.push_str("</ul>\n<h2>The five questions</h2>\n<ol>\n");
     for q in &report.questions {
         let _ = writeln!(
             out,

@@ -23,6 +23,7 @@
 
 mod cost;
 mod decision;
+mod gates;
 mod html;
 mod questions;
 mod radar;
@@ -31,6 +32,7 @@ mod svg;
 
 pub use cost::{Cost, cost};
 pub use decision::{Decision, Level, Verdict, decide};
+pub use gates::{Effect, Gate, gates};
 pub use html::{name, report_html, status_words, verdict_words};
 pub use questions::{Answer, Status, questions};
 pub use radar::{Dimension, Radar, Score, radar};
@@ -42,8 +44,12 @@ use pinwarden_core::policy::Policy;
 /// Everything the framework says about an organisation.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Report {
+    /// The radar's weighted overall score, 0–100.
+    pub overall: u8,
     /// The organisation-wide radar.
     pub radar: Radar,
+    /// The gates, open or closed.
+    pub gates: Vec<Gate>,
     /// One decision per application.
     pub decisions: Vec<Decision>,
     /// The five questions, answered from the facts.
@@ -66,6 +72,8 @@ pub fn assess_with(policy: &Policy, radar: Radar, today: time::Date) -> Report {
         .map(|app| decide(policy, app, &radar))
         .collect();
     Report {
+        overall: radar.overall(None),
+        gates: gates(&radar),
         questions: questions(policy, &radar, today),
         cost: cost(policy, &decisions),
         radar,

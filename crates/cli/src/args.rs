@@ -45,6 +45,9 @@ pub(crate) struct ServeArgs {
     /// The policy file.
     #[arg(long, default_value = "pinwarden.toml", value_name = "FILE")]
     pub(crate) policy: String,
+    /// The database: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, default_value = pinwarden_server::store::DEFAULT_URL, value_name = "URL")]
+    pub(crate) database: String,
 }
 
 #[derive(Debug, Args)]

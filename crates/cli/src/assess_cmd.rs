@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use pinwarden_assess::{Dimension, Report, assess, name, report_html, status_words, verdict_words};
+use pinwarden_assess::{Report, assess, name, report_html, status_words, verdict_words};
 
 use crate::args::{AssessArgs, AssessFormat};
 
@@ -63,11 +63,7 @@ fn text(report: &Report) -> String {
             let _ = writeln!(out, "      instead/also: {i}");
         }
     }
-    let _ = writeln!(
-        out,
-        "\nPKI Health Radar (overall {}/100)",
-        report.radar.overall(None)
-    );
+    let _ = writeln!(out, "\nPKI Health Radar (overall {}/100)", report.overall);
     for s in &report.radar.scores {
         let _ = writeln!(
             out,
@@ -79,23 +75,9 @@ fn text(report: &Report) -> String {
         );
     }
     let _ = writeln!(out, "\nGates");
-    for (d, rule) in [
-        (
-            Dimension::PinUpdateSpeed,
-            "pin update speed < 50: no leaf pins",
-        ),
-        (Dimension::Telemetry, "telemetry < 50: report-only at most"),
-        (
-            Dimension::OwnershipRunbooks,
-            "ownership < 50: not ready to pin",
-        ),
-    ] {
-        let closed = report.radar.get(d) < 50;
-        let _ = writeln!(
-            out,
-            "  [{}] {rule}",
-            if closed { "applies" } else { "passed" }
-        );
+    for gate in &report.gates {
+        let state = if gate.closed { "applies" } else { "passed" };
+        let _ = writeln!(out, "  [{state}] {}", gate.rule);
     }
     let _ = writeln!(out, "\nThe five questions");
     for (n, q) in report.questions.iter().enumerate() {
@@ -145,7 +127,7 @@ fn markdown(report: &Report) -> String {
     let _ = writeln!(
         out,
         "\n## PKI Health Radar: {}/100\n\n| dimension | score | facts |\n|---|---|---|",
-        report.radar.overall(None)
+        report.overall
     );
     for s in &report.radar.scores {
         let _ = writeln!(

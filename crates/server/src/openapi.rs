@@ -3,7 +3,12 @@
 use serde_json::{Value, json};
 
 /// The document.
-pub(crate) fn document() -> Value {
+pub(crate) async fn serve() -> axum::Json<Value> {
+    axum::Json(document())
+}
+
+/// The document.
+fn document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -29,6 +34,44 @@ pub(crate) fn document() -> Value {
                         "422": { "description": "The policy or an override is invalid", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
                     }
                 }
+            },
+            "/api/v1/scenarios": {
+                "get": {
+                    "summary": "Saved what-if scenarios, by name",
+                    "responses": {
+                        "200": { "description": "Every scenario", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Scenario" } } } } },
+                        "503": { "description": "The database failed", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
+            },
+            "/api/v1/scenarios/{name}": {
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 64 } }],
+                "get": {
+                    "summary": "One scenario",
+                    "responses": {
+                        "200": { "description": "The scenario", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Scenario" } } } },
+                        "404": { "description": "No scenario of that name", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                },
+                "put": {
+                    "summary": "Save scores under a name, replacing any scenario of that name",
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["radar"], "properties": { "radar": { "$ref": "#/components/schemas/RadarOverrides" } } } } }
+                    },
+                    "responses": {
+                        "200": { "description": "Saved", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Scenario" } } } },
+                        "400": { "description": "The body is not a request", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "422": { "description": "A bad name, dimension or score", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                },
+                "delete": {
+                    "summary": "Delete a scenario",
+                    "responses": {
+                        "204": { "description": "Deleted" },
+                        "404": { "description": "No scenario of that name", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
             }
         },
         "components": {
@@ -38,19 +81,45 @@ pub(crate) fn document() -> Value {
                     "additionalProperties": false,
                     "properties": {
                         "policy": { "type": "string", "description": "pinwarden.toml text; the server's policy when absent" },
-                        "radar": {
-                            "type": "object",
-                            "description": "Scores (0-100) that replace the facts' for these dimensions",
-                            "propertyNames": { "enum": ["lifecycle-automation", "pin-update-speed", "ca-agility", "telemetry", "ownership-runbooks", "ct-caa", "lifetime-hygiene", "private-pki", "ota-updates"] },
-                            "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }
-                        }
+                        "radar": { "$ref": "#/components/schemas/RadarOverrides" },
+                        "svg": { "type": "boolean", "description": "Add the radar drawn as SVG to the answer, as radar_svg" }
+                    }
+                },
+                "RadarOverrides": {
+                    "type": "object",
+                    "description": "Scores (0-100) that replace the facts' for these dimensions",
+                    "propertyNames": { "enum": ["lifecycle-automation", "pin-update-speed", "ca-agility", "telemetry", "ownership-runbooks", "ct-caa", "lifetime-hygiene", "private-pki", "ota-updates"] },
+                    "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }
+                },
+                "Scenario": {
+                    "type": "object",
+                    "required": ["name", "radar", "saved_at"],
+                    "properties": {
+                        "name": { "type": "string", "minLength": 1, "maxLength": 64 },
+                        "radar": { "$ref": "#/components/schemas/RadarOverrides" },
+                        "saved_at": { "type": "integer", "description": "Unix seconds" }
+                    }
+                },
+                "Gate": {
+                    "type": "object",
+                    "required": ["dimension", "minimum", "score", "closed", "effect", "rule"],
+                    "properties": {
+                        "dimension": { "type": "string" },
+                        "minimum": { "type": "integer" },
+                        "score": { "type": "integer" },
+                        "closed": { "type": "boolean" },
+                        "effect": { "enum": ["no-leaf-pins", "report-only", "not-ready"] },
+                        "rule": { "type": "string" }
                     }
                 },
                 "Report": {
                     "type": "object",
-                    "required": ["radar", "decisions", "questions", "cost"],
+                    "required": ["overall", "radar", "gates", "decisions", "questions", "cost"],
                     "properties": {
+                        "overall": { "type": "integer", "minimum": 0, "maximum": 100 },
                         "radar": { "type": "object" },
+                        "gates": { "type": "array", "items": { "$ref": "#/components/schemas/Gate" } },
+                        "radar_svg": { "type": "string", "description": "Only when the request asked for svg" },
                         "decisions": { "type": "array", "items": { "type": "object", "required": ["application", "verdict", "reasons"] } },
                         "questions": { "type": "array" },
                         "cost": { "type": "object" }

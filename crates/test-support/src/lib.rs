@@ -1,8 +1,10 @@
 //! Test fixtures for pinwarden: certificate hierarchies made with rcgen and
-//! local TLS servers made with rustls. Nothing here is for production.
+//! local TLS servers made with rustls, throwaway PostgreSQL databases. Nothing here is for production.
 
 mod pki;
+mod postgres;
 mod tls_server;
 
 pub use pki::{Ca, KeyKind, Leaf, Pki};
+pub use postgres::{POSTGRES_ENV, PostgresDb};
 pub use tls_server::TlsServer;

@@ -3,14 +3,18 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::support::{require, sh, write};
+use predicates::prelude::PredicateBooleanExt as _;
+
+use crate::support::{pinwarden, require, sh, write};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pinwarden.toml");
 
 /// A running server, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
+    _data: Option<tempfile::TempDir>,
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Server {
@@ -20,24 +24,39 @@ impl Drop for Server {
     }
 }
 
-fn start() -> Server {
+/// Serves the example policy on a free port with a fresh SQLite database.
+pub(crate) fn start() -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pw.db", data.path().display());
+    let mut server = start_with(&url);
+    server._data = Some(data);
+    server
+}
+
+/// Serves the example policy on a free port with the database at `database`.
+pub(crate) fn start_with(database: &str) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("pinwarden"))
         .args(["serve", "--listen", "127.0.0.1:0", "--policy", EXAMPLE])
+        .args(["--database", database])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
     let url = line
         .split_whitespace()
         .last()
-        .unwrap()
+        .unwrap_or_default()
         .trim_end_matches('/')
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    Server { child, url }
+    Server {
+        child,
+        url,
+        _data: None,
+        _stdout: stdout,
+    }
 }
 
 fn curl(args: &str) -> (String, String) {
@@ -116,11 +135,138 @@ fn the_openapi_document_and_the_page() {
     assert_eq!(code, "200");
     let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert!(doc["paths"]["/api/v1/assess"]["post"].is_object());
+    for (path, method) in [
+        ("/api/v1/assess", "get"),
+        ("/api/v1/assess", "post"),
+        ("/api/v1/scenarios", "get"),
+        ("/api/v1/scenarios/{name}", "get"),
+        ("/api/v1/scenarios/{name}", "put"),
+        ("/api/v1/scenarios/{name}", "delete"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
     let (code, page) = curl(&format!("{}/", server.url));
     assert_eq!(code, "200");
     assert!(
         page.contains("<svg") && page.contains("northwind-web"),
         "{page}"
     );
+}
+
+/// PUTs `body` to the scenarios API; returns the status and body.
+fn put_scenario(
+    server: &Server,
+    dir: &std::path::Path,
+    name: &str,
+    body: &str,
+) -> (String, String) {
+    let req = write(dir, "scenario.json", body);
+    curl(&format!(
+        "-X PUT -H 'content-type: application/json' --data-binary @'{}' '{}/api/v1/scenarios/{name}'",
+        req.display(),
+        server.url
+    ))
+}
+
+/// Scenarios saved through one server are there for the next one on the
+/// same database: SQLite file and PostgreSQL.
+fn scenarios_survive_a_restart(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let server = start_with(database);
+        let (code, body) = put_scenario(
+            &server,
+            dir.path(),
+            "what%20if",
+            r#"{"radar": {"telemetry": 80}}"#,
+        );
+        assert_eq!(code, "200", "{body}");
+        for (payload, status, needle) in [
+            (r#"{"radar": {"telemetry": 101}}"#, "422", "0 to 100"),
+            (
+                r#"{"radar": {"bogus": 1}}"#,
+                "422",
+                "unknown radar dimension",
+            ),
+            (r#"{"scores": {}}"#, "400", "unknown field"),
+            ("[", "400", "not a valid request"),
+        ] {
+            let (code, body) = put_scenario(&server, dir.path(), "bad", payload);
+            assert_eq!(code, status, "{payload}: {body}");
+            assert!(body.contains(needle), "{payload}: {body}");
+        }
+        let (code, body) = curl(&format!("{}/api/v1/scenarios/bad", server.url));
+        assert_eq!(code, "404", "refused scenarios are not stored: {body}");
+    }
+    let server = start_with(database);
+    let (code, body) = curl(&format!("{}/api/v1/scenarios", server.url));
+    assert_eq!(code, "200");
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list[0]["name"], "what if", "{body}");
+    assert_eq!(list[0]["radar"]["telemetry"], 80, "{body}");
+    let (code, _) = curl(&format!(
+        "-X DELETE '{}/api/v1/scenarios/what%20if'",
+        server.url
+    ));
+    assert_eq!(code, "204");
+    let (code, _) = curl(&format!(
+        "-X DELETE '{}/api/v1/scenarios/what%20if'",
+        server.url
+    ));
+    assert_eq!(code, "404");
+}
+
+#[test]
+fn scenarios_survive_a_restart_on_sqlite() {
+    require("curl");
+    let data = tempfile::tempdir().unwrap();
+    scenarios_survive_a_restart(&format!("sqlite://{}/pw.db", data.path().display()));
+}
+
+#[test]
+fn scenarios_survive_a_restart_on_postgres() {
+    require("curl");
+    let db = pinwarden_test_support::PostgresDb::create();
+    scenarios_survive_a_restart(&db.url);
+}
+
+#[test]
+fn every_page_and_asset_is_served_from_the_binary() {
+    require("curl");
+    let server = start();
+    for (path, needle) in [
+        ("/", "type=\"range\""),
+        (
+            "/applications",
+            "sensitive data and a remote pin configuration",
+        ),
+        (
+            "/questions",
+            "How fast can updated pins reach 95% of clients?",
+        ),
+        ("/report", "<svg"),
+        ("/static/radar.js", "/api/v1/assess"),
+        ("/static/style.css", "@media"),
+    ] {
+        let (code, body) = curl(&format!("{}{path}", server.url));
+        assert_eq!(code, "200", "{path}");
+        assert!(body.contains(needle), "{path}: {body}");
+    }
+    let (code, body) = curl(&format!("{}/static/../Cargo.toml", server.url));
+    assert_eq!(code, "404", "{body}");
+    let (code, body) = curl(&format!("{}/nowhere", server.url));
+    assert_eq!(code, "404", "{body}");
+}
+
+#[test]
+fn a_database_it_cannot_open_is_an_input_error() {
+    pinwarden()
+        .args(["serve", "--listen", "127.0.0.1:0", "--policy", EXAMPLE])
+        .args(["--database", "postgres://app:hunter2@127.0.0.1:1/pw"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "postgres://app:***@127.0.0.1:1/pw",
+        ))
+        .stderr(predicates::str::contains("hunter2").not());
 }

@@ -1,0 +1,6 @@
+-- What-if radar scenarios saved from the PKI Health Radar page.
+CREATE TABLE scenarios (
+    name     TEXT PRIMARY KEY,
+    radar    TEXT NOT NULL,  -- JSON object: dimension name -> score 0..100
+    saved_at BIGINT NOT NULL -- Unix seconds
+);

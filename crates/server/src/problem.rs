@@ -1,0 +1,33 @@
+//! Errors as RFC 9457 problem documents.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// An error as JSON, with a reason a person can act on.
+pub(crate) fn problem(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        Json(serde_json::json!({ "status": status.as_u16(), "detail": detail })),
+    )
+        .into_response()
+}
+
+/// A request body that isn't the JSON the endpoint takes.
+pub(crate) fn bad_body(e: &axum::extract::rejection::JsonRejection) -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        &format!("the body is not a valid request: {}", e.body_text()),
+    )
+}
+
+/// The database failed: say so without the details (they may name the
+/// server's internals); the server's log has them.
+pub(crate) fn store_failed(e: &crate::store::StoreError) -> Response {
+    eprintln!("pinwarden: {e}");
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database failed; the server's log says why",
+    )
+}

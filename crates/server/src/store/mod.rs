@@ -1,0 +1,225 @@
+//! The server's state: SQLite by default (one file under `./pinwarden-data`),
+//! PostgreSQL when given a `postgres://` URL. Both run the same queries with
+//! `$1` placeholders; each has its own migrations folder, embedded in the
+//! binary.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::ConnectOptions as _;
+use sqlx::Connection as _;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
+
+pub(crate) mod scenarios;
+
+pub use scenarios::{Scenario, ScenarioError};
+
+/// Where the server keeps its state.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// An SQLite file.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL database.
+    Postgres(PgPool),
+}
+
+/// Why the store can't be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no backend pinwarden has.
+    #[error("{0}: not a database URL pinwarden knows (use sqlite://PATH or postgres://…)")]
+    Url(String),
+    /// The SQLite file's directory can't be created.
+    #[error("can't create {path}: {cause}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// The database refused or failed.
+    #[error("database {location}: {cause}")]
+    Database {
+        /// Where, with any password hidden.
+        location: String,
+        /// What the driver said.
+        cause: sqlx::Error,
+    },
+    /// The schema couldn't be brought up to date.
+    #[error("database {location}: migrating the schema: {cause}")]
+    Migrate {
+        /// Where, with any password hidden.
+        location: String,
+        /// What the migrator said.
+        cause: sqlx::migrate::MigrateError,
+    },
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds; the
+/// queries are the same text for both backends.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// The default database: a file in `./pinwarden-data`.
+pub const DEFAULT_URL: &str = "sqlite://pinwarden-data/pinwarden.db";
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "scenarios",
+    include_str!("../../migrations/sqlite/0001_scenarios.sql"),
+)];
+
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "scenarios",
+    include_str!("../../migrations/postgres/0001_scenarios.sql"),
+)];
+
+fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        list.iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// `url` with the password, if any, replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and migrates it.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let location = redact(url);
+        let database = |cause| StoreError::Database {
+            location: location.clone(),
+            cause,
+        };
+        let store = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                create_private_dir(dir)?;
+            }
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(database)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let pool = SqlitePool::connect_with(options).await.map_err(database)?;
+            Self::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(database)?;
+            // One direct connection first, so a wrong address or password
+            // fails at once with the server's reason rather than after the
+            // pool's retries time out.
+            options
+                .connect()
+                .await
+                .map_err(database)?
+                .close()
+                .await
+                .map_err(database)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(database)?;
+            Self::Postgres(pool)
+        } else {
+            return Err(StoreError::Url(location));
+        };
+        let migrated = match &store {
+            Self::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await,
+            Self::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await,
+        };
+        migrated.map_err(|cause| StoreError::Migrate { location, cause })?;
+        Ok(store)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (SQLite checkpoints its write-ahead log).
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// Creates `dir` (and parents); a new directory is readable by its owner only,
+/// since the database holds manifests and reports.
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let fail = |cause| StoreError::Directory {
+        path: dir.display().to_string(),
+        cause,
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_leave_the_url() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db.internal:5432/pw"),
+            "postgres://app:***@db.internal:5432/pw"
+        );
+        assert_eq!(
+            redact("postgres://app@127.0.0.1/pw"),
+            "postgres://app@127.0.0.1/pw"
+        );
+        assert_eq!(redact("sqlite://data/p.db"), "sqlite://data/p.db");
+        assert_eq!(redact("postgres://u:p@w@h/db"), "postgres://u:***@h/db");
+    }
+}

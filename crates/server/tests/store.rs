@@ -1,0 +1,116 @@
+//! The store against real databases: an SQLite file and the machine's
+//! PostgreSQL server (`$PINWARDEN_TEST_POSTGRES`).
+
+use pinwarden_server::Store;
+use pinwarden_server::store::Scenario;
+use pinwarden_test_support::PostgresDb;
+
+fn scenario(name: &str, scores: &[(&str, u8)]) -> Scenario {
+    Scenario {
+        name: name.to_owned(),
+        radar: scores.iter().map(|&(d, v)| (d.to_owned(), v)).collect(),
+        saved_at: 1_795_900_000,
+    }
+}
+
+/// Saves, replaces, lists and deletes; then reopens the same database and
+/// finds what was left, so migrations run once and data survives.
+async fn round_trip(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    assert!(store.scenarios().await.unwrap().is_empty());
+
+    let a = scenario("no telemetry", &[("telemetry", 20)]);
+    let b = scenario(
+        "nöthing ownéd ✓",
+        &[("ownership-runbooks", 0), ("ct-caa", 100)],
+    );
+    store.save_scenario(&a).await.unwrap();
+    store.save_scenario(&b).await.unwrap();
+    let replaced = scenario("no telemetry", &[("telemetry", 30), ("ca-agility", 5)]);
+    store.save_scenario(&replaced).await.unwrap();
+    assert_eq!(store.scenarios().await.unwrap(), vec![replaced, b]);
+
+    assert!(store.delete_scenario("nöthing ownéd ✓").await.unwrap());
+    assert!(!store.delete_scenario("nöthing ownéd ✓").await.unwrap());
+    // A name that would be trouble if it reached the SQL text.
+    let quoted = scenario("x'); DROP TABLE scenarios; --", &[]);
+    store.save_scenario(&quoted).await.unwrap();
+    store.close().await;
+
+    let again = Store::open(url).await.unwrap();
+    let names: Vec<String> = again
+        .scenarios()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, vec!["no telemetry", "x'); DROP TABLE scenarios; --"]);
+    again.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_keeps_scenarios_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/data/pw.db", dir.path().display());
+    round_trip(&url).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("nested/data"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "the data directory is private");
+    }
+}
+
+#[tokio::test]
+async fn postgres_keeps_scenarios_across_reopening() {
+    let db = PostgresDb::create();
+    round_trip(&db.url).await;
+}
+
+#[tokio::test]
+async fn bad_locations_are_named_and_passwords_hidden() {
+    let e = Store::open("mysql://root@127.0.0.1/x")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("mysql://root@127.0.0.1/x") && e.contains("sqlite://"),
+        "{e}"
+    );
+
+    // Port 1 on loopback: nothing listens, the connection is refused.
+    let e = Store::open("postgres://app:hunter2@127.0.0.1:1/pw")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("hunter2"), "{e}");
+    assert!(e.contains("postgres://app:***@127.0.0.1:1/pw"), "{e}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let e = Store::open(&format!("sqlite://{}/pw.db", file.display()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("can't create") && e.contains("file"), "{e}");
+}
+
+#[test]
+fn scenarios_are_checked_before_saving() {
+    assert!(scenario("fine", &[("telemetry", 100)]).check().is_ok());
+    for (bad, needle) in [
+        (scenario("", &[]), "1 to 64"),
+        (scenario(&"x".repeat(65), &[]), "1 to 64"),
+        (scenario("tab\there", &[]), "control"),
+        (scenario("x", &[("nonsense", 1)]), "unknown radar dimension"),
+        (scenario("x", &[("telemetry", 101)]), "0 to 100"),
+    ] {
+        let e = bad.check().unwrap_err().to_string();
+        assert!(e.contains(needle), "{e}");
+    }
+}
