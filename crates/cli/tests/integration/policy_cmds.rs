@@ -71,6 +71,19 @@ fn export_reads_a_pin_set_from_the_policy() {
     ));
     assert_eq!(expiration.trim(), "2027-06-30");
 
+    // JSON carries the same date as a date, not as time's (year, ordinal) pair.
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(pinwarden().args([
+        "export",
+        "--to",
+        "json",
+        "--pinset",
+        "public-api",
+        "--policy",
+        EXAMPLE,
+    ])))
+    .unwrap();
+    assert_eq!(json["expires"], "2027-06-30", "{json}");
+
     let missing = pinwarden()
         .args([
             "export", "--to", "json", "--pinset", "nope", "--policy", EXAMPLE,
