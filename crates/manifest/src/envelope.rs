@@ -1,0 +1,113 @@
+//! The DSSE envelope (<https://github.com/secure-systems-lab/dsse>): the
+//! payload, its type, and signatures over the pre-authentication encoding
+//! `PAE(type, payload)`, so a signature can never be replayed over another
+//! type of document.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+
+use crate::{Error, Manifest, SigningKey};
+
+/// The payload type of a pinwarden manifest.
+pub const PAYLOAD_TYPE: &str = "application/vnd.pinwarden.manifest+json";
+
+/// Envelopes larger than this are refused before parsing.
+pub const MAX_ENVELOPE_BYTES: usize = 1 << 20;
+
+/// One signature.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Signature {
+    /// The signing key's id (see [`crate::KeyId`]).
+    pub keyid: String,
+    /// Base64 of the signature over `PAE(payloadType, payload)`.
+    pub sig: String,
+}
+
+/// A DSSE envelope.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Envelope {
+    /// Base64 of the payload bytes.
+    pub payload: String,
+    /// What the payload is.
+    pub payload_type: String,
+    /// One or more signatures.
+    pub signatures: Vec<Signature>,
+}
+
+/// DSSE's pre-authentication encoding:
+/// `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths in ASCII decimal.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload_type.len() + payload.len() + 32);
+    out.extend_from_slice(b"DSSEv1 ");
+    out.extend_from_slice(payload_type.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload_type.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload.len().to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Decodes DSSE base64: standard or URL-safe alphabet, padded or not.
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    STANDARD
+        .decode(text)
+        .or_else(|_| URL_SAFE.decode(text))
+        .or_else(|_| URL_SAFE_NO_PAD.decode(text))
+        .ok()
+}
+
+/// Signs `manifest` with every key; the manifest is checked first.
+pub fn sign(manifest: &Manifest, keys: &[&SigningKey]) -> Result<Envelope, Error> {
+    manifest.check()?;
+    if keys.is_empty() {
+        return Err(Error::Key("no signing key given".into()));
+    }
+    let payload = manifest.to_json();
+    let message = pae(PAYLOAD_TYPE, &payload);
+    let signatures = keys
+        .iter()
+        .map(|k| {
+            Ok(Signature {
+                keyid: k.id().to_string(),
+                sig: STANDARD.encode(k.sign(&message)?),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Envelope {
+        payload: STANDARD.encode(&payload),
+        payload_type: PAYLOAD_TYPE.into(),
+        signatures,
+    })
+}
+
+impl Envelope {
+    /// Parses an envelope, refusing oversized input.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_ENVELOPE_BYTES {
+            return Err(Error::Envelope(format!(
+                "{} bytes, more than the {MAX_ENVELOPE_BYTES} allowed",
+                bytes.len()
+            )));
+        }
+        serde_json::from_slice(bytes).map_err(|e| Error::Envelope(e.to_string()))
+    }
+
+    /// The envelope as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The decoded payload bytes.
+    pub fn payload_bytes(&self) -> Result<Vec<u8>, Error> {
+        decode_base64(&self.payload).ok_or_else(|| Error::Envelope("payload is not base64".into()))
+    }
+
+    /// The manifest inside, parsed and checked but NOT verified: for showing
+    /// an envelope to a person, never for enforcing.
+    pub fn unverified_manifest(&self) -> Result<Manifest, Error> {
+        Manifest::from_json(&self.payload_bytes()?)
+    }
+}

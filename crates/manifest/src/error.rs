@@ -1,0 +1,50 @@
+//! Why a manifest, an envelope or a key is refused.
+
+/// Everything that can go wrong; each message names the cause.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    /// The envelope isn't DSSE JSON.
+    #[error("not a DSSE envelope: {0}")]
+    Envelope(String),
+    /// The envelope carries something other than a pinwarden manifest.
+    #[error("payload type {0:?} is not a pinwarden manifest ({expected})", expected = crate::PAYLOAD_TYPE)]
+    PayloadType(String),
+    /// The payload isn't a valid manifest.
+    #[error("manifest: {0}")]
+    Payload(String),
+    /// Too few valid signatures from trusted keys.
+    #[error("{valid} valid signature(s) from trusted keys, {threshold} needed: {}", details.join("; "))]
+    Signatures {
+        /// Distinct trusted keys whose signature verified.
+        valid: usize,
+        /// How many are needed.
+        threshold: usize,
+        /// What happened to each signature.
+        details: Vec<String>,
+    },
+    /// Signed for another app.
+    #[error("manifest is for app {got:?}, not {expected:?}")]
+    WrongApp {
+        /// The app the manifest names.
+        got: String,
+        /// The app the verifier serves.
+        expected: String,
+    },
+    /// Older than the last accepted version.
+    #[error("version {got} is older than the accepted version {accepted}: rollback refused")]
+    Rollback {
+        /// The manifest's version.
+        got: u64,
+        /// The last accepted version.
+        accepted: u64,
+    },
+    /// Same version as the last accepted one, different content.
+    #[error("version {0} was already accepted with different content: equivocation refused")]
+    Equivocation(u64),
+    /// A key that can't be read or used.
+    #[error("key: {0}")]
+    Key(String),
+    /// The trust set is unusable (no keys, threshold out of range).
+    #[error("trust set: {0}")]
+    Trust(String),
+}
