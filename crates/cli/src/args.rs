@@ -35,6 +35,136 @@ pub(crate) enum Command {
     Runbook(RunbookArgs),
     /// The server: the assessment API and page (127.0.0.1:8080 by default).
     Serve(ServeArgs),
+    /// Signed pin manifests: keys, signing, verification, static publishing.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ManifestCommand {
+    /// Make a signing key: NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub.
+    Keygen(KeygenArgs),
+    /// Sign a manifest built from a policy's pin sets for one app, or a payload file.
+    Sign(SignArgs),
+    /// Verify an envelope against trusted keys (exit 1 when refused or expired).
+    Verify(VerifyArgs),
+    /// Print an envelope's manifest WITHOUT verifying it.
+    Show(ShowArgs),
+    /// Verify envelopes and write them as static files (DIR/APP/manifest.json and vN.json).
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeygenArgs {
+    /// Path prefix of the files to write (NAME.key, NAME.pub).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) out: String,
+    /// ed25519 or ecdsa-p256 (the latter verifiable by iOS and Android platform crypto).
+    #[arg(long, default_value = "ed25519", value_name = "ALG")]
+    pub(crate) alg: String,
+    /// Replace existing files.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Print the key id and public key as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
+pub(crate) struct SignArgs {
+    /// A private key (PKCS#8 PEM); repeat to add signatures.
+    #[arg(long = "key", required = true, value_name = "FILE")]
+    pub(crate) keys: Vec<String>,
+    /// Build the manifest from this policy's pin sets for --app.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "payload",
+        requires = "app"
+    )]
+    pub(crate) policy: Option<String>,
+    /// The application whose pin sets go in the manifest.
+    #[arg(long, value_name = "ID")]
+    pub(crate) app: Option<String>,
+    /// Sign this manifest JSON as it is instead.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) payload: Option<String>,
+    /// The manifest version: higher than every version clients have seen.
+    #[arg(long, value_name = "N")]
+    pub(crate) version: Option<u64>,
+    /// Days until clients stop trusting the manifest.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub(crate) expires_in: u32,
+    /// fall-back-to-built-in or suspend-and-report.
+    #[arg(
+        long,
+        default_value = "fall-back-to-built-in",
+        value_name = "BEHAVIOUR"
+    )]
+    pub(crate) after_expiry: String,
+    /// A policy pin set for a staged rollout (repeatable), replacing the stable set of the same hosts.
+    #[arg(long = "candidate-pinset", value_name = "ID", requires = "percentage")]
+    pub(crate) candidate_pinsets: Vec<String>,
+    /// Share of installations (0-100) that get the candidate pin sets.
+    #[arg(long, value_name = "P")]
+    pub(crate) percentage: Option<u8>,
+    /// Write the envelope here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrustArgs {
+    /// A trusted public key (PEM file, or base64 DER); repeatable.
+    #[arg(long = "trust", required = true, value_name = "KEY")]
+    pub(crate) trust: Vec<String>,
+    /// How many distinct trusted keys must have signed.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) threshold: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The envelope (JSON file, or - for stdin).
+    #[arg(value_name = "ENVELOPE")]
+    pub(crate) envelope: String,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// The app the manifest must be for (default: the one it names).
+    #[arg(long, value_name = "ID")]
+    pub(crate) app: Option<String>,
+    /// The last accepted version; older is a rollback.
+    #[arg(long, value_name = "N", requires = "last_sha256")]
+    pub(crate) last_version: Option<u64>,
+    /// SHA-256 (hex) of the last accepted payload; same version, other content is equivocation.
+    #[arg(long, value_name = "HEX")]
+    pub(crate) last_sha256: Option<String>,
+    /// Output as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The envelope (JSON file, or - for stdin).
+    #[arg(value_name = "ENVELOPE")]
+    pub(crate) envelope: String,
+    /// Output as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PublishArgs {
+    /// Signed envelopes to publish.
+    #[arg(required = true, value_name = "ENVELOPE")]
+    pub(crate) envelopes: Vec<String>,
+    /// The directory to write (for a CDN or an object store).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: String,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -330,4 +460,13 @@ pub(crate) struct ProbeFlags {
     /// Seconds allowed per host.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub(crate) timeout: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_flags_are_consistent() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -17,6 +17,7 @@ mod export_cmd;
 mod init_cmd;
 mod interactive;
 mod lint_cmd;
+mod manifest_cmd;
 mod pin_cmd;
 mod pin_render;
 mod pin_report;
@@ -45,6 +46,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Init(a) => init_cmd::run(a),
         args::Command::Assess(a) => assess_cmd::run(a),
         args::Command::Serve(a) => serve_cmd::run(a),
+        args::Command::Manifest(c) => manifest_cmd::run(c),
         args::Command::Runbook(a) => {
             let policy = policy_file::load(&a.policy)?;
             if let Some(id) = &a.app

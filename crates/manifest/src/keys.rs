@@ -18,6 +18,12 @@ const OID_ED25519: &str = "1.3.101.112";
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
 
+/// RFC 8410 PKCS#8 v1 for Ed25519: `SEQUENCE { 0, { id-Ed25519 }, OCTET
+/// STRING { OCTET STRING (32 bytes of seed) } }`, before the seed.
+const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
 /// DER prefixes of the two SubjectPublicKeyInfo shapes written here.
 const ED25519_SPKI_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
@@ -57,6 +63,12 @@ impl std::str::FromStr for Algorithm {
             ))),
         }
     }
+}
+
+/// PEM with Unix line endings, as openssl writes it.
+fn pem_lf(tag: &str, der: &[u8]) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(tag, der.to_vec()), config)
 }
 
 /// A key id: SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex.
@@ -196,7 +208,7 @@ impl VerifyingKey {
 
     /// `PUBLIC KEY` PEM.
     pub fn to_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("PUBLIC KEY", self.spki.clone()))
+        pem_lf("PUBLIC KEY", &self.spki)
     }
 
     /// Base64 of the DER SubjectPublicKeyInfo, for embedding in an app.
@@ -241,14 +253,20 @@ impl SigningKey {
     /// A new random key.
     pub fn generate(algorithm: Algorithm) -> Result<Self, Error> {
         let rng = SystemRandom::new();
-        let pkcs8 = match algorithm {
-            Algorithm::Ed25519 => Ed25519KeyPair::generate_pkcs8(&rng),
+        let failed = |_| Error::Key("the system's random generator failed".into());
+        match algorithm {
+            Algorithm::Ed25519 => {
+                // RFC 8410's PKCS#8 v1 form (the seed only): ring writes v2,
+                // which OpenSSL 3.0 can't read.
+                let seed: [u8; 32] = ring::rand::generate(&rng).map_err(failed)?.expose();
+                Self::from_pkcs8_der(&[&ED25519_PKCS8_V1_PREFIX[..], &seed].concat())
+            }
             Algorithm::EcdsaP256 => {
-                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+                let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+                    .map_err(failed)?;
+                Self::from_pkcs8_der(pkcs8.as_ref())
             }
         }
-        .map_err(|_| Error::Key("the system's random generator failed".into()))?;
-        Self::from_pkcs8_der(pkcs8.as_ref())
     }
 
     /// Reads a PKCS#8 DER private key (Ed25519 or P-256).
@@ -290,7 +308,7 @@ impl SigningKey {
 
     /// `PRIVATE KEY` (PKCS#8) PEM. Write it with mode 0600.
     pub fn to_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("PRIVATE KEY", self.pkcs8.clone()))
+        pem_lf("PRIVATE KEY", &self.pkcs8)
     }
 
     /// The public half.

@@ -10,6 +10,7 @@ mod curl_pinned;
 mod export_parsers;
 mod golden;
 mod init_cmd;
+mod manifest_cmd;
 mod openssl_pins;
 mod policy_cmds;
 mod probe;
