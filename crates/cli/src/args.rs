@@ -178,6 +178,15 @@ pub(crate) struct ServeArgs {
     /// The database: sqlite://PATH or postgres://USER@HOST/DB.
     #[arg(long, default_value = pinwarden_server::store::DEFAULT_URL, value_name = "URL")]
     pub(crate) database: String,
+    /// A key uploaded manifests must be signed with (PEM file or base64 DER); repeatable.
+    #[arg(long = "manifest-trust", value_name = "KEY")]
+    pub(crate) manifest_trust: Vec<String>,
+    /// How many distinct trusted keys must have signed an upload.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) manifest_threshold: usize,
+    /// A file holding the admin API's bearer token (else $PINWARDEN_ADMIN_TOKEN; neither: admin API off).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) admin_token_file: Option<String>,
 }
 
 #[derive(Debug, Args)]

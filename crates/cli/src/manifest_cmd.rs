@@ -128,8 +128,12 @@ fn load_signing_key(path: &str) -> anyhow::Result<SigningKey> {
 }
 
 fn load_trust(t: &TrustArgs) -> anyhow::Result<TrustSet> {
-    let keys = t
-        .trust
+    trust_set(&t.trust, t.threshold)
+}
+
+/// Trusted keys from files or base64 text, with a threshold.
+pub(crate) fn trust_set(keys: &[String], threshold: usize) -> anyhow::Result<TrustSet> {
+    let keys = keys
         .iter()
         .map(|k| {
             let text = if Path::new(k).exists() {
@@ -140,7 +144,7 @@ fn load_trust(t: &TrustArgs) -> anyhow::Result<TrustSet> {
             VerifyingKey::from_text(&text).with_context(|| format!("trusted key {k}"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(TrustSet::new(keys, t.threshold)?)
+    Ok(TrustSet::new(keys, threshold)?)
 }
 
 /// The app's pin sets from the policy, and the candidate list when asked:

@@ -6,12 +6,21 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use pinwarden_server::store::redact;
-use pinwarden_server::{AppState, Store, router};
+use pinwarden_server::{AppState, Manifests, Store, router};
 
 use crate::args::ServeArgs;
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let policy = crate::policy_file::load(&args.policy)?;
+    let trust = if args.manifest_trust.is_empty() {
+        None
+    } else {
+        Some(crate::manifest_cmd::trust_set(
+            &args.manifest_trust,
+            args.manifest_threshold,
+        )?)
+    };
+    let admin_token = admin_token(args.admin_token_file.as_deref())?;
     if !args.listen.ip().is_loopback() {
         eprintln!(
             "warning: listening on {}, reachable from other machines",
@@ -24,6 +33,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&args.database).await?;
+        let manifests = Manifests::load(&store, trust).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("can't listen on {}", args.listen))?;
@@ -37,12 +47,23 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.policy
         );
         let _ = writeln!(stdout, "state in {}", redact(&args.database));
+        let _ = writeln!(
+            stdout,
+            "admin API {}",
+            if admin_token.is_some() {
+                "on (bearer token)"
+            } else {
+                "off (no token)"
+            }
+        );
         let _ = stdout.flush();
         drop(stdout);
         let app = router(AppState {
             policy: Arc::new(policy),
             policy_name: args.policy.as_str().into(),
             store: store.clone(),
+            manifests: Arc::new(manifests),
+            admin_token,
         });
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
@@ -52,6 +73,27 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         served
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The admin token from a file or the environment; never printed. A token
+/// shorter than 16 characters is refused: it would be guessable.
+fn admin_token(file: Option<&str>) -> anyhow::Result<Option<Arc<str>>> {
+    let (token, from) = match file {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("can't read the admin token file {path}"))?,
+            path.to_owned(),
+        ),
+        None => match std::env::var("PINWARDEN_ADMIN_TOKEN") {
+            Ok(t) => (t, "PINWARDEN_ADMIN_TOKEN".to_owned()),
+            Err(_) => return Ok(None),
+        },
+    };
+    let token = token.trim();
+    if token.chars().count() < 16 {
+        anyhow::bail!("the admin token in {from} is shorter than 16 characters");
+    }
+    Ok(Some(token.into()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so the database is closed cleanly.

@@ -1,6 +1,8 @@
 //! pinwarden-server: the HTTP side of pinwarden. So far: the assessment API
-//! (`/api/v1/assess`), saved what-if scenarios, the OpenAPI document, and the
-//! UI pages (PKI Health Radar, applications, questions, full report).
+//! (`/api/v1/assess`), saved what-if scenarios, signed manifests for clients
+//! (`/v1/manifests/{app}`) with an admin API for uploads and staged rollouts,
+//! the OpenAPI document, and the UI pages (PKI Health Radar, applications,
+//! questions, manifests, full report).
 //!
 //! `request ==> policy (the loaded one, or the body's) ==> radar (+ overrides) ==> assess ==> JSON`
 
@@ -11,12 +13,15 @@ use axum::routing::get;
 use pinwarden_core::policy::Policy;
 
 mod assess_api;
+mod manifest_api;
+pub mod manifests;
 mod openapi;
 mod pages;
 mod problem;
 mod scenarios_api;
 pub mod store;
 
+pub use manifests::Manifests;
 pub use store::Store;
 
 /// What the server serves from.
@@ -28,11 +33,33 @@ pub struct AppState {
     pub policy_name: Arc<str>,
     /// The database.
     pub store: Store,
+    /// Signed manifests and their rollouts.
+    pub manifests: Arc<Manifests>,
+    /// The admin API's bearer token; without one the admin API is off.
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// The router of every endpoint.
 pub fn router(state: AppState) -> Router {
+    let admin = Router::new()
+        .route(
+            "/v1/admin/manifests/{app}",
+            get(manifest_api::versions).put(manifest_api::upload),
+        )
+        .route(
+            "/v1/admin/rollouts/{app}",
+            get(manifest_api::rollout_status).post(manifest_api::change_rollout),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(
+            pinwarden_manifest::MAX_ENVELOPE_BYTES,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            manifest_api::require_token,
+        ));
     Router::new()
+        .merge(admin)
+        .route("/v1/manifests/{app}", get(manifest_api::get_manifest))
         .merge(pages::routes())
         .route(
             "/api/v1/assess",

@@ -35,6 +35,78 @@ fn document() -> Value {
                     }
                 }
             },
+            "/v1/manifests/{app}": {
+                "parameters": [{ "$ref": "#/components/parameters/App" }],
+                "get": {
+                    "summary": "The app's current signed manifest (a DSSE envelope), for clients",
+                    "description": "Served byte for byte as uploaded. The pinwarden-rollout-percentage header, present when the manifest has candidate pin sets, is the share of installations (cohort < percentage) that use them now; clients use the lower of it and the signed percentage.",
+                    "parameters": [{ "name": "If-None-Match", "in": "header", "schema": { "type": "string" } }],
+                    "responses": {
+                        "200": {
+                            "description": "The envelope",
+                            "headers": {
+                                "ETag": { "schema": { "type": "string" } },
+                                "Cache-Control": { "schema": { "type": "string" } },
+                                "pinwarden-rollout-percentage": { "schema": { "type": "integer", "minimum": 0, "maximum": 100 } }
+                            },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Envelope" } } }
+                        },
+                        "304": { "description": "Not modified since the ETag given" },
+                        "404": { "description": "No manifest for the app", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
+            },
+            "/v1/admin/manifests/{app}": {
+                "parameters": [{ "$ref": "#/components/parameters/App" }],
+                "get": {
+                    "summary": "Every stored version of the app's manifest, newest first",
+                    "security": [{ "bearer": [] }],
+                    "responses": {
+                        "200": { "description": "Versions", "content": { "application/json": { "schema": { "type": "array", "items": { "type": "object" } } } } },
+                        "401": { "$ref": "#/components/responses/Unauthorized" },
+                        "403": { "$ref": "#/components/responses/AdminOff" }
+                    }
+                },
+                "put": {
+                    "summary": "Upload a signed manifest: verified against the server's trusted keys, refused when expired, rolled back or equivocating",
+                    "security": [{ "bearer": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Envelope" } } } },
+                    "responses": {
+                        "200": { "description": "Exactly this manifest was already stored" },
+                        "201": { "description": "Stored and served" },
+                        "401": { "$ref": "#/components/responses/Unauthorized" },
+                        "403": { "$ref": "#/components/responses/AdminOff" },
+                        "409": { "description": "Rollback or equivocation", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "422": { "description": "Not signed by enough trusted keys, not a manifest for this app, or expired", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
+            },
+            "/v1/admin/rollouts/{app}": {
+                "parameters": [{ "$ref": "#/components/parameters/App" }],
+                "get": {
+                    "summary": "The rollout of the app's candidate pin sets and its events, newest first",
+                    "security": [{ "bearer": [] }],
+                    "responses": { "200": { "description": "State and events" }, "401": { "$ref": "#/components/responses/Unauthorized" } }
+                },
+                "post": {
+                    "summary": "Start, advance or halt the rollout (never above the signed percentage)",
+                    "security": [{ "bearer": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["action"],
+                        "properties": {
+                            "action": { "enum": ["start", "advance", "halt"] },
+                            "percentage": { "type": "integer", "minimum": 0, "maximum": 100 },
+                            "reason": { "type": "string", "maxLength": 500 }
+                        }
+                    } } } },
+                    "responses": {
+                        "200": { "description": "The new state" },
+                        "401": { "$ref": "#/components/responses/Unauthorized" },
+                        "409": { "description": "Not possible in the rollout's state", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "422": { "description": "A bad action or percentage", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
+            },
             "/api/v1/scenarios": {
                 "get": {
                     "summary": "Saved what-if scenarios, by name",
@@ -75,7 +147,24 @@ fn document() -> Value {
             }
         },
         "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "parameters": {
+                "App": { "name": "app", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$" } }
+            },
+            "responses": {
+                "Unauthorized": { "description": "No or a wrong bearer token", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                "AdminOff": { "description": "The server runs without an admin token", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+            },
             "schemas": {
+                "Envelope": {
+                    "type": "object",
+                    "required": ["payload", "payloadType", "signatures"],
+                    "properties": {
+                        "payload": { "type": "string", "description": "base64 of the manifest JSON" },
+                        "payloadType": { "const": "application/vnd.pinwarden.manifest+json" },
+                        "signatures": { "type": "array", "items": { "type": "object", "required": ["keyid", "sig"], "properties": { "keyid": { "type": "string" }, "sig": { "type": "string" } } } }
+                    }
+                },
                 "AssessRequest": {
                     "type": "object",
                     "additionalProperties": false,

@@ -15,10 +15,11 @@ use pinwarden_assess::{
 use crate::store::Scenario;
 use crate::{AppState, problem, today};
 
-const NAV: [(&str, &str); 4] = [
+const NAV: [(&str, &str); 5] = [
     ("/", "Radar"),
     ("/applications", "Applications"),
     ("/questions", "Five questions"),
+    ("/manifests", "Manifests"),
     ("/report", "Full report"),
 ];
 
@@ -47,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/applications", get(applications_page))
         .route("/questions", get(questions_page))
         .route("/report", get(full_report))
+        .route("/manifests", get(manifests_page))
         .route("/static/{file}", get(asset))
         .route(
             "/favicon.ico",
@@ -58,7 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
 struct Frame {
     title: &'static str,
     current: &'static str,
-    nav: [(&'static str, &'static str); 4],
+    nav: [(&'static str, &'static str); 5],
     policy_name: String,
     today: time::Date,
 }
@@ -115,6 +117,25 @@ struct QuestionsPage {
     report: Report,
 }
 
+/// One app's line on the manifests page.
+struct ManifestRow {
+    app: String,
+    version: i64,
+    expires: String,
+    expired: bool,
+    versions: usize,
+    candidate: String,
+    rollout: String,
+    rollout_state: String,
+}
+
+#[derive(Template)]
+#[template(path = "manifests.html")]
+struct ManifestsPage {
+    frame: Frame,
+    rows: Vec<ManifestRow>,
+}
+
 impl Words for RadarPage {}
 impl Words for ApplicationsPage {}
 impl Words for QuestionsPage {}
@@ -164,6 +185,56 @@ async fn questions_page(State(state): State<AppState>) -> Response {
     let frame = Frame::new(&state, "The five questions", "/questions");
     let report = assess(&state.policy, frame.today);
     render(&QuestionsPage { frame, report })
+}
+
+fn date_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
+async fn manifests_page(State(state): State<AppState>) -> Response {
+    let frame = Frame::new(&state, "Manifests", "/manifests");
+    let (latest, rollouts) = match (
+        state.store.latest_manifests().await,
+        state.store.rollouts().await,
+    ) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) | (_, Err(e)) => return problem::store_failed(&e),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut rows = Vec::new();
+    for m in latest {
+        let versions = match state.store.manifests(&m.app).await {
+            Ok(v) => v.len(),
+            Err(e) => return problem::store_failed(&e),
+        };
+        let rollout = rollouts
+            .iter()
+            .find(|r| r.app == m.app && r.version == m.version);
+        let (rollout, rollout_state) = match (m.ceiling, rollout) {
+            (None, _) => ("—".to_owned(), String::new()),
+            (Some(_), None) => ("not started (0%)".to_owned(), "idle".to_owned()),
+            (Some(_), Some(r)) => (format!("{} at {}%", r.state, r.percentage), r.state.clone()),
+        };
+        rows.push(ManifestRow {
+            expires: date_time(m.expires_at),
+            expired: m.expires_at <= now,
+            versions,
+            candidate: m
+                .ceiling
+                .map_or_else(|| "—".to_owned(), |c| format!("up to {c}%")),
+            rollout,
+            rollout_state,
+            version: m.version,
+            app: m.app,
+        });
+    }
+    render(&ManifestsPage { frame, rows })
 }
 
 async fn full_report(State(state): State<AppState>) -> Html<String> {

@@ -11,6 +11,7 @@ mod export_parsers;
 mod golden;
 mod init_cmd;
 mod manifest_cmd;
+mod manifest_service;
 mod openssl_pins;
 mod policy_cmds;
 mod probe;

@@ -35,9 +35,16 @@ pub(crate) fn start() -> Server {
 
 /// Serves the example policy on a free port with the database at `database`.
 pub(crate) fn start_with(database: &str) -> Server {
+    start_serving(database, &[])
+}
+
+/// Serves the example policy with the database at `database` and more flags.
+pub(crate) fn start_serving(database: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("pinwarden"))
         .args(["serve", "--listen", "127.0.0.1:0", "--policy", EXAMPLE])
         .args(["--database", database])
+        .args(extra)
+        .env_remove("PINWARDEN_ADMIN_TOKEN")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -59,7 +66,8 @@ pub(crate) fn start_with(database: &str) -> Server {
     }
 }
 
-fn curl(args: &str) -> (String, String) {
+/// Runs curl with `args`; returns the status code and the body.
+pub(crate) fn curl(args: &str) -> (String, String) {
     let out = sh(&format!(
         "curl --silent --show-error --max-time 10 -w '\\n%{{http_code}}' {args}"
     ));
@@ -142,6 +150,10 @@ fn the_openapi_document_and_the_page() {
         ("/api/v1/scenarios/{name}", "get"),
         ("/api/v1/scenarios/{name}", "put"),
         ("/api/v1/scenarios/{name}", "delete"),
+        ("/v1/manifests/{app}", "get"),
+        ("/v1/admin/manifests/{app}", "put"),
+        ("/v1/admin/manifests/{app}", "get"),
+        ("/v1/admin/rollouts/{app}", "post"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path}");
     }

@@ -14,8 +14,10 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
+mod manifests;
 pub(crate) mod scenarios;
 
+pub use manifests::{RolloutEvent, RolloutState, StoredManifest};
 pub use scenarios::{Scenario, ScenarioError};
 
 /// Where the server keeps its state.
@@ -74,17 +76,31 @@ pub(crate) use on_pool;
 /// The default database: a file in `./pinwarden-data`.
 pub const DEFAULT_URL: &str = "sqlite://pinwarden-data/pinwarden.db";
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "scenarios",
-    include_str!("../../migrations/sqlite/0001_scenarios.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "scenarios",
+        include_str!("../../migrations/sqlite/0001_scenarios.sql"),
+    ),
+    (
+        2,
+        "manifests",
+        include_str!("../../migrations/sqlite/0002_manifests.sql"),
+    ),
+];
 
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "scenarios",
-    include_str!("../../migrations/postgres/0001_scenarios.sql"),
-)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "scenarios",
+        include_str!("../../migrations/postgres/0001_scenarios.sql"),
+    ),
+    (
+        2,
+        "manifests",
+        include_str!("../../migrations/postgres/0002_manifests.sql"),
+    ),
+];
 
 fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(
@@ -179,6 +195,14 @@ impl Store {
         match self {
             Self::Sqlite(_) => "sqlite",
             Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A query's failure, named by backend.
+    pub(crate) fn error(&self, cause: sqlx::Error) -> StoreError {
+        StoreError::Database {
+            location: self.backend().to_owned(),
+            cause,
         }
     }
 

@@ -131,11 +131,4 @@ impl Store {
         });
         Ok(done > 0)
     }
-
-    fn error(&self, cause: sqlx::Error) -> StoreError {
-        StoreError::Database {
-            location: self.backend().to_owned(),
-            cause,
-        }
-    }
 }
