@@ -57,6 +57,16 @@ pub struct PinEntry {
 }
 
 impl PinEntry {
+    /// A pin with a role, no level and no label.
+    pub fn new(pin: SpkiPin, role: PinRole) -> Self {
+        Self {
+            pin,
+            role,
+            level: None,
+            label: None,
+        }
+    }
+
     /// Whether the pinned key is a leaf key.
     pub fn is_leaf(&self) -> bool {
         self.level == Some(Level::Leaf)
@@ -86,6 +96,35 @@ pub struct PinSet {
 }
 
 impl PinSet {
+    /// An enforced set for `hosts`: the first pin primary, the others
+    /// backups; no expiry, no report URI, subdomains not included.
+    pub fn enforced(
+        id: impl Into<String>,
+        hosts: Vec<HostPattern>,
+        pins: impl IntoIterator<Item = SpkiPin>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            hosts,
+            pins: pins
+                .into_iter()
+                .enumerate()
+                .map(|(i, pin)| {
+                    let role = if i == 0 {
+                        PinRole::Primary
+                    } else {
+                        PinRole::Backup
+                    };
+                    PinEntry::new(pin, role)
+                })
+                .collect(),
+            enforce: true,
+            include_subdomains: false,
+            expires: None,
+            report_uri: None,
+        }
+    }
+
     /// The patterns as clients must apply them: with `include_subdomains`,
     /// an exact name reaches every depth below it (`**.`).
     pub fn effective_hosts(&self) -> Vec<HostPattern> {

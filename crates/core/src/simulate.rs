@@ -169,12 +169,7 @@ mod tests {
             hosts: vec!["a.example".parse().unwrap()],
             pins: pins
                 .iter()
-                .map(|(seed, role)| PinEntry {
-                    pin: SpkiPin::from_spki_der(seed),
-                    role: *role,
-                    level: None,
-                    label: None,
-                })
+                .map(|(seed, role)| PinEntry::new(SpkiPin::from_spki_der(seed), *role))
                 .collect(),
             enforce: true,
             include_subdomains: false,

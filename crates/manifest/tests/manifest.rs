@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use pinwarden_core::{PinEntry, PinRole, PinSet, SpkiPin};
+use pinwarden_core::{PinSet, SpkiPin};
 use pinwarden_manifest::{
     Accepted, Algorithm, Candidate, Envelope, Error, Manifest, PAYLOAD_TYPE, SigningKey, TrustSet,
     cohort, pae, sign,
@@ -12,28 +12,11 @@ use proptest::prelude::*;
 use time::{Duration, OffsetDateTime};
 
 fn pin_set(id: &str, host: &str, seed: u8) -> PinSet {
-    PinSet {
-        id: id.into(),
-        hosts: vec![host.parse().unwrap()],
-        pins: [seed, seed.wrapping_add(1)]
-            .iter()
-            .enumerate()
-            .map(|(i, b)| PinEntry {
-                pin: SpkiPin::from_digest([*b; 32]),
-                role: if i == 0 {
-                    PinRole::Primary
-                } else {
-                    PinRole::Backup
-                },
-                level: None,
-                label: None,
-            })
-            .collect(),
-        enforce: true,
-        include_subdomains: false,
-        expires: None,
-        report_uri: None,
-    }
+    PinSet::enforced(
+        id,
+        vec![host.parse().unwrap()],
+        [seed, seed.wrapping_add(1)].map(|b| SpkiPin::from_digest([b; 32])),
+    )
 }
 
 fn manifest(version: u64) -> Manifest {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pinwarden_core::policy::Policy;
-use pinwarden_core::{PinEntry, PinRole, PinSet, SpkiPin};
+use pinwarden_core::{PinSet, SpkiPin};
 use pinwarden_manifest::{AfterExpiry, Candidate, Manifest, SigningKey, TrustSet, sign};
 use pinwarden_rustls::{
     ManifestUpdater, PinSource, PinStore, PinningVerifier, Refreshed, Reporter, ReporterConfig,
@@ -37,28 +37,11 @@ fn roots(cas: &[&Ca]) -> Arc<RootCertStore> {
 }
 
 fn pin_set(host: &str, keys: &[&[u8]]) -> PinSet {
-    PinSet {
-        id: "api".into(),
-        hosts: vec![host.parse().unwrap()],
-        pins: keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| PinEntry {
-                pin: SpkiPin::from_spki_der(k),
-                role: if i == 0 {
-                    PinRole::Primary
-                } else {
-                    PinRole::Backup
-                },
-                level: None,
-                label: None,
-            })
-            .collect(),
-        enforce: true,
-        include_subdomains: false,
-        expires: None,
-        report_uri: None,
-    }
+    PinSet::enforced(
+        "api",
+        vec![host.parse().unwrap()],
+        keys.iter().map(|k| SpkiPin::from_spki_der(k)),
+    )
 }
 
 /// A server for HOST whose leaf `ca` issued directly.
