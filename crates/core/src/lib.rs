@@ -31,6 +31,7 @@ pub mod lint;
 mod pin;
 mod pinset;
 pub mod policy;
+pub mod report;
 pub mod simulate;
 mod truststore;
 

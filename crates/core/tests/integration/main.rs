@@ -4,3 +4,4 @@ mod chains;
 mod decode;
 mod lint;
 mod policy;
+mod report;

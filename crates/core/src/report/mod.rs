@@ -1,0 +1,340 @@
+//! Pin-failure reports from clients, in the three shapes pinwarden takes:
+//! RFC 7469 §3 violation reports, TrustKit's (iOS and Android field sets),
+//! and pinwarden-rustls' (TrustKit's plus manifest version and cohort). Each
+//! is checked strictly and normalised into one [`PinReport`].
+//!
+//! `bytes ==> size and UTF-8 checks ==> JSON (depth-limited by serde_json) ==> shape ==> fields checked ==> chain parsed ==> PinReport`
+
+use std::fmt;
+
+mod classify;
+
+pub use classify::{Classification, FailureClass, classify};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::pin::SpkiPin;
+use crate::{Certificate, Item, decode};
+
+/// The largest report body taken.
+pub const MAX_REPORT_BYTES: usize = 64 * 1024;
+/// The most certificates a reported chain may hold.
+pub const MAX_CHAIN: usize = 10;
+/// The most known pins a report may list.
+pub const MAX_PINS: usize = 32;
+
+/// The shape a report came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportFormat {
+    /// RFC 7469 §3 (HPKP) violation report.
+    Rfc7469,
+    /// TrustKit on iOS, macOS or tvOS.
+    TrustkitIos,
+    /// TrustKit for Android.
+    TrustkitAndroid,
+    /// pinwarden-rustls.
+    Pinwarden,
+}
+
+impl fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Rfc7469 => "rfc7469",
+            Self::TrustkitIos => "trustkit-ios",
+            Self::TrustkitAndroid => "trustkit-android",
+            Self::Pinwarden => "pinwarden",
+        })
+    }
+}
+
+/// One certificate of a reported chain.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportedCert {
+    /// Its SPKI pin.
+    pub pin: SpkiPin,
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Start of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    /// End of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+}
+
+/// A report, normalised.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PinReport {
+    /// The shape it came in.
+    pub format: ReportFormat,
+    /// The host the client connected to (lowercase).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The pin-set entry that applied (`noted-hostname`).
+    pub noted_hostname: Option<String>,
+    /// The app (`app-bundle-id`), when the client says.
+    pub app: Option<String>,
+    /// Its version.
+    pub app_version: Option<String>,
+    /// Its platform (`IOS`, `ANDROID`, `rust`…).
+    pub platform: Option<String>,
+    /// The manifest version in force (pinwarden clients).
+    pub manifest_version: Option<u64>,
+    /// The client's rollout cohort (pinwarden clients).
+    pub cohort: Option<u8>,
+    /// TrustKit's validation result code.
+    pub validation_result: Option<i64>,
+    /// Whether the client enforced the pins.
+    pub enforced: Option<bool>,
+    /// The chain the client saw, leaf first (validated chain if given,
+    /// else the served one).
+    pub chain: Vec<ReportedCert>,
+    /// The pins the client held.
+    pub known_pins: Vec<SpkiPin>,
+    /// When the failure happened, by the client's clock.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub client_time: Option<OffsetDateTime>,
+}
+
+/// Why a report is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ReportError(pub String);
+
+fn bad<T>(what: impl Into<String>) -> Result<T, ReportError> {
+    Err(ReportError(what.into()))
+}
+
+type Object = serde_json::Map<String, serde_json::Value>;
+
+fn string<'a>(o: &'a Object, key: &str, max: usize) -> Result<Option<&'a str>, ReportError> {
+    match o.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) if s.len() <= max => Ok(Some(s)),
+        Some(serde_json::Value::String(_)) => bad(format!("{key}: longer than {max} bytes")),
+        Some(other) => bad(format!("{key}: a string, not {}", kind(other))),
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn integer(o: &Object, key: &str) -> Result<Option<i64>, ReportError> {
+    match o.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => match n.as_i64() {
+            Some(i) => Ok(Some(i)),
+            None => bad(format!("{key}: {n} is not an integer")),
+        },
+        // TrustKit for Android has sent numbers as strings.
+        Some(serde_json::Value::String(s)) => match s.trim().parse::<i64>() {
+            Ok(i) => Ok(Some(i)),
+            Err(_) => bad(format!("{key}: {s:?} is not an integer")),
+        },
+        Some(other) => bad(format!("{key}: a number, not {}", kind(other))),
+    }
+}
+
+fn boolean(o: &Object, key: &str) -> Result<Option<bool>, ReportError> {
+    match o.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => bad(format!("{key}: a boolean, not {}", kind(other))),
+    }
+}
+
+fn strings<'a>(o: &'a Object, key: &str, max_items: usize) -> Result<Vec<&'a str>, ReportError> {
+    match o.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::Array(items)) => {
+            if items.len() > max_items {
+                return bad(format!(
+                    "{key}: {} entries, at most {max_items}",
+                    items.len()
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    serde_json::Value::String(s) => Ok(s.as_str()),
+                    other => bad(format!("{key}[{i}]: a string, not {}", kind(other))),
+                })
+                .collect()
+        }
+        Some(other) => bad(format!("{key}: an array, not {}", kind(other))),
+    }
+}
+
+/// A DNS name or IP literal a client could have connected to.
+fn valid_host(host: &str) -> bool {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+fn parse_chain(key: &str, pems: &[&str]) -> Result<Vec<ReportedCert>, ReportError> {
+    let mut chain = Vec::with_capacity(pems.len());
+    for (i, pem) in pems.iter().enumerate() {
+        let decoded =
+            decode(pem.as_bytes()).map_err(|e| ReportError(format!("{key}[{i}]: {e}")))?;
+        if let Some(e) = decoded.errors.first() {
+            return bad(format!("{key}[{i}]: {e}"));
+        }
+        let cert: &Certificate = match decoded.order.first().map(|f| &f.item) {
+            Some(Item::Certificate(n)) if decoded.order.len() == 1 => &decoded.certificates[*n],
+            _ => return bad(format!("{key}[{i}]: not exactly one PEM certificate")),
+        };
+        let facts = cert
+            .facts()
+            .map_err(|e| ReportError(format!("{key}[{i}]: {e}")))?;
+        chain.push(ReportedCert {
+            pin: SpkiPin::from_spki_der(cert.spki_der()),
+            subject: facts.subject.clone(),
+            issuer: facts.issuer.clone(),
+            not_before: facts.not_before,
+            not_after: facts.not_after,
+        });
+    }
+    Ok(chain)
+}
+
+fn parse_pin(text: &str) -> Result<SpkiPin, ReportError> {
+    text.parse::<SpkiPin>()
+        .map_err(|e| ReportError(format!("known-pins: {text:?}: {e}")))
+}
+
+/// Parses one report body.
+///
+/// # Errors
+/// A [`ReportError`] naming the field and the cause: oversized, not UTF-8,
+/// not a JSON object, a missing or mistyped field, a bad chain or pin.
+pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
+    if bytes.len() > MAX_REPORT_BYTES {
+        return bad(format!(
+            "{} bytes, more than {MAX_REPORT_BYTES}",
+            bytes.len()
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| ReportError(format!("not UTF-8: {e}")))?;
+    // serde_json refuses nesting deeper than 128.
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ReportError(format!("not JSON: {e}")))?;
+    let serde_json::Value::Object(o) = value else {
+        return bad(format!("a JSON object, not {}", kind(&value)));
+    };
+
+    let platform = string(&o, "app-platform", 64)?.map(str::to_owned);
+    let is_pinwarden = o.contains_key("pinwarden-manifest-version")
+        || o.contains_key("pinwarden-cohort")
+        || platform.as_deref() == Some("rust");
+    let format = if is_pinwarden {
+        ReportFormat::Pinwarden
+    } else if o.contains_key("app-bundle-id") {
+        match platform.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            Some("ANDROID") => ReportFormat::TrustkitAndroid,
+            _ => ReportFormat::TrustkitIos,
+        }
+    } else {
+        ReportFormat::Rfc7469
+    };
+
+    let Some(host) = string(&o, "hostname", 253)? else {
+        return bad("hostname: missing");
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if !valid_host(&host) {
+        return bad(format!("hostname: {host:?} is not a host name"));
+    }
+    let port = match integer(&o, "port")? {
+        Some(p) => u16::try_from(p)
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| ReportError(format!("port: {p} is not a TCP port")))?,
+        None if format == ReportFormat::Rfc7469 => 443,
+        None => return bad("port: missing"),
+    };
+    let noted_hostname = string(&o, "noted-hostname", 253)?.map(str::to_ascii_lowercase);
+    let app = string(&o, "app-bundle-id", 256)?.map(str::to_owned);
+    let app_version = string(&o, "app-version", 64)?.map(str::to_owned);
+    let manifest_version = integer(&o, "pinwarden-manifest-version")?
+        .map(|v| {
+            u64::try_from(v)
+                .map_err(|_| ReportError(format!("pinwarden-manifest-version: {v} is negative")))
+        })
+        .transpose()?;
+    let cohort = integer(&o, "pinwarden-cohort")?
+        .map(|c| {
+            u8::try_from(c)
+                .ok()
+                .filter(|c| *c < 100)
+                .ok_or_else(|| ReportError(format!("pinwarden-cohort: {c} is not 0 to 99")))
+        })
+        .transpose()?;
+    let validation_result = integer(&o, "validation-result")?;
+    let enforced = boolean(&o, "enforce-pinning")?;
+    boolean(&o, "include-subdomains")?;
+    let client_time = match string(&o, "date-time", 64)? {
+        Some(t) => Some(
+            OffsetDateTime::parse(t, &Rfc3339)
+                .map_err(|e| ReportError(format!("date-time: {t:?}: {e}")))?,
+        ),
+        None => None,
+    };
+
+    let validated = strings(&o, "validated-certificate-chain", MAX_CHAIN)?;
+    let served = strings(&o, "served-certificate-chain", MAX_CHAIN)?;
+    let chain = if validated.is_empty() {
+        parse_chain("served-certificate-chain", &served)?
+    } else {
+        parse_chain("validated-certificate-chain", &validated)?
+    };
+    if chain.is_empty() {
+        return bad(
+            "no certificate chain (validated-certificate-chain or served-certificate-chain)",
+        );
+    }
+    let known_pins = strings(&o, "known-pins", MAX_PINS)?
+        .into_iter()
+        .map(parse_pin)
+        .collect::<Result<Vec<_>, _>>()?;
+
+    Ok(PinReport {
+        format,
+        host,
+        port,
+        noted_hostname,
+        app,
+        app_version,
+        platform,
+        manifest_version,
+        cohort,
+        validation_result,
+        enforced,
+        chain,
+        known_pins,
+        client_time,
+    })
+}
