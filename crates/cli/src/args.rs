@@ -187,6 +187,33 @@ pub(crate) struct ServeArgs {
     /// A file holding the admin API's bearer token (else $PINWARDEN_ADMIN_TOKEN; neither: admin API off).
     #[arg(long, value_name = "FILE")]
     pub(crate) admin_token_file: Option<String>,
+    /// Days pin-failure reports are kept.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub(crate) report_retention_days: u32,
+    /// The same failure within this many minutes is counted, not stored again.
+    #[arg(long, default_value_t = 60, value_name = "MINUTES")]
+    pub(crate) report_dedup_minutes: u32,
+    /// Reports waiting to be written, at most (then 503 with Retry-After).
+    #[arg(long, default_value_t = 4096, value_name = "N")]
+    pub(crate) report_queue: usize,
+    /// Reports per second per source and app, sustained (bursts of 12x).
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub(crate) report_rate: f64,
+    /// Keep each report's client address (off: addresses are used for rate limits only).
+    #[arg(long)]
+    pub(crate) store_client_ip: bool,
+    /// Seconds between rollout guard checks.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub(crate) guard_interval: u64,
+    /// Candidate clients the guard needs before it judges.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub(crate) guard_min_clients: usize,
+    /// Halt when the candidate's failure rate is more than this many points above the stable one's.
+    #[arg(long, default_value_t = 5.0, value_name = "POINTS")]
+    pub(crate) guard_threshold: f64,
+    /// Post a JSON alert (Slack-compatible `text`) here when the guard halts a rollout.
+    #[arg(long, value_name = "URL")]
+    pub(crate) guard_webhook: Option<String>,
 }
 
 #[derive(Debug, Args)]

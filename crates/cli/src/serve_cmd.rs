@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use pinwarden_server::store::redact;
-use pinwarden_server::{AppState, Manifests, Store, router};
+use pinwarden_server::telemetry::guard::{self, GuardConfig};
+use pinwarden_server::{AppState, Manifests, Store, Telemetry, TelemetryConfig, router};
 
 use crate::args::ServeArgs;
 
@@ -33,7 +34,31 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&args.database).await?;
-        let manifests = Manifests::load(&store, trust).await?;
+        let manifests = Arc::new(Manifests::load(&store, trust).await?);
+        let telemetry = Telemetry::start(
+            store.clone(),
+            TelemetryConfig {
+                dedup_window: std::time::Duration::from_secs(
+                    u64::from(args.report_dedup_minutes) * 60,
+                ),
+                retention_days: args.report_retention_days,
+                queue: args.report_queue,
+                store_client_ip: args.store_client_ip,
+                burst: (args.report_rate * 12.0).clamp(1.0, 1e6) as u32,
+                per_second: args.report_rate,
+                ..TelemetryConfig::default()
+            },
+        );
+        guard::spawn(
+            store.clone(),
+            Arc::clone(&manifests),
+            GuardConfig {
+                interval: std::time::Duration::from_secs(args.guard_interval.max(1)),
+                min_clients: args.guard_min_clients,
+                threshold: args.guard_threshold / 100.0,
+                webhook: args.guard_webhook.clone(),
+            },
+        );
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("can't listen on {}", args.listen))?;
@@ -62,13 +87,17 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             policy: Arc::new(policy),
             policy_name: args.policy.as_str().into(),
             store: store.clone(),
-            manifests: Arc::new(manifests),
+            manifests,
             admin_token,
+            telemetry: Some(telemetry),
         });
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .context("serving");
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving");
         store.close().await;
         served
     })?;

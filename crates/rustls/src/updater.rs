@@ -169,6 +169,17 @@ impl ManifestUpdater {
             .map(|(c, _)| c.accepted.version)
     }
 
+    /// SHA-256 of "pinwarden-client" ‖ install id ‖ app, first 16 bytes, hex.
+    fn client_id(&self) -> String {
+        let mut input = b"pinwarden-client".to_vec();
+        input.extend_from_slice(self.config.install_id.as_bytes());
+        input.extend_from_slice(self.config.app.as_bytes());
+        ring::digest::digest(&ring::digest::SHA256, &input).as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     fn state_path(&self) -> PathBuf {
         self.config.cache_dir.join(STATE_FILE)
     }
@@ -263,7 +274,14 @@ impl ManifestUpdater {
                 state.as_ref().map(|(c, _)| c.accepted.clone()),
             )
         };
-        let mut request = self.client.get(&url);
+        // The cohort and a pseudonymous client id (never the install id) let
+        // the server's rollout guard compare cohorts per client.
+        let cohort = cohort(&self.config.install_id, &self.config.app);
+        let mut request = self
+            .client
+            .get(&url)
+            .header("pinwarden-cohort", cohort.to_string())
+            .header("pinwarden-client", self.client_id());
         if let Some(etag) = &etag {
             request = request.header("if-none-match", etag);
         }

@@ -20,9 +20,11 @@ mod pages;
 mod problem;
 mod scenarios_api;
 pub mod store;
+pub mod telemetry;
 
 pub use manifests::Manifests;
 pub use store::Store;
+pub use telemetry::{Telemetry, TelemetryConfig};
 
 /// What the server serves from.
 #[derive(Clone, Debug)]
@@ -37,6 +39,8 @@ pub struct AppState {
     pub manifests: Arc<Manifests>,
     /// The admin API's bearer token; without one the admin API is off.
     pub admin_token: Option<Arc<str>>,
+    /// Report ingestion; without it `/v1/reports` answers 503.
+    pub telemetry: Option<Arc<Telemetry>>,
 }
 
 /// The router of every endpoint.
@@ -60,6 +64,17 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(admin)
         .route("/v1/manifests/{app}", get(manifest_api::get_manifest))
+        .route(
+            "/v1/reports",
+            axum::routing::post(telemetry::api::post_report),
+        )
+        .route(
+            "/v1/reports/{app}",
+            axum::routing::post(telemetry::api::post_app_report),
+        )
+        .route("/api/v1/reports/summary", get(telemetry::api::summary))
+        .route("/api/v1/reports", get(telemetry::api::samples))
+        .route("/metrics", get(telemetry::api::metrics_text))
         .merge(pages::routes())
         .route(
             "/api/v1/assess",

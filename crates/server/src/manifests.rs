@@ -70,6 +70,8 @@ pub struct Manifests {
     served: RwLock<HashMap<String, Served>>,
     /// Uploads and rollout changes, one at a time.
     writing: tokio::sync::Mutex<()>,
+    /// Clients seen fetching each app's current version: client id → cohort.
+    clients: std::sync::Mutex<HashMap<(String, i64), HashMap<String, u8>>>,
 }
 
 fn now() -> i64 {
@@ -102,11 +104,40 @@ impl Manifests {
             trust,
             served: RwLock::new(HashMap::new()),
             writing: tokio::sync::Mutex::new(()),
+            clients: std::sync::Mutex::new(HashMap::new()),
         };
         for m in store.latest_manifests().await? {
             this.refresh(store, &m.app).await?;
         }
         Ok(this)
+    }
+
+    /// Notes a pinwarden client (its pseudonymous id and cohort) fetching
+    /// `version` of `app`, for the rollout guard. At most 100,000 clients
+    /// per app and version are remembered.
+    pub fn note_client(&self, app: &str, version: i64, client: &str, cohort: u8) {
+        if client.is_empty() || client.len() > 64 || cohort >= 100 {
+            return;
+        }
+        if let Ok(mut map) = self.clients.lock() {
+            map.retain(|(a, v), _| a != app || *v == version);
+            let seen = map.entry((app.to_owned(), version)).or_default();
+            if seen.len() < 100_000 || seen.contains_key(client) {
+                seen.insert(client.to_owned(), cohort);
+            }
+        }
+    }
+
+    /// The cohorts of the clients seen fetching `version` of `app`.
+    pub fn clients(&self, app: &str, version: i64) -> Vec<u8> {
+        self.clients
+            .lock()
+            .ok()
+            .and_then(|map| {
+                map.get(&(app.to_owned(), version))
+                    .map(|m| m.values().copied().collect())
+            })
+            .unwrap_or_default()
     }
 
     /// What is served for `app`, if anything.

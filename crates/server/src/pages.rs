@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -12,14 +12,17 @@ use pinwarden_assess::{
     verdict_words,
 };
 
-use crate::store::Scenario;
+use pinwarden_core::report::FailureClass;
+
+use crate::store::{Count, ReportFilter, Scenario, StoredReport, Summary};
 use crate::{AppState, problem, today};
 
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 6] = [
     ("/", "Radar"),
     ("/applications", "Applications"),
     ("/questions", "Five questions"),
     ("/manifests", "Manifests"),
+    ("/telemetry", "Telemetry"),
     ("/report", "Full report"),
 ];
 
@@ -49,6 +52,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/questions", get(questions_page))
         .route("/report", get(full_report))
         .route("/manifests", get(manifests_page))
+        .route("/telemetry", get(telemetry_page))
         .route("/static/{file}", get(asset))
         .route(
             "/favicon.ico",
@@ -60,19 +64,34 @@ pub(crate) fn routes() -> Router<AppState> {
 struct Frame {
     title: &'static str,
     current: &'static str,
-    nav: [(&'static str, &'static str); 5],
+    nav: [(&'static str, &'static str); 6],
     policy_name: String,
     today: time::Date,
+    /// Rollouts the guard halted: shown on every page until resumed.
+    banners: Vec<String>,
 }
 
 impl Frame {
-    fn new(state: &AppState, title: &'static str, current: &'static str) -> Self {
+    async fn new(state: &AppState, title: &'static str, current: &'static str) -> Self {
+        let mut banners = Vec::new();
+        if let Ok(rollouts) = state.store.rollouts().await {
+            for r in rollouts.iter().filter(|r| r.state == "halted") {
+                if let Ok(events) = state.store.rollout_events(&r.app).await
+                    && let Some(e) = events
+                        .first()
+                        .filter(|e| e.reason.starts_with("rollout guard"))
+                {
+                    banners.push(format!("{} version {}: {}", r.app, r.version, e.reason));
+                }
+            }
+        }
         Self {
             title,
             current,
             nav: NAV,
             policy_name: state.policy_name.to_string(),
             today: today(),
+            banners,
         }
     }
 }
@@ -136,6 +155,39 @@ struct ManifestsPage {
     rows: Vec<ManifestRow>,
 }
 
+#[derive(Template)]
+#[template(path = "telemetry.html")]
+struct TelemetryPage {
+    frame: Frame,
+    days: u32,
+    app: String,
+    host: String,
+    class: String,
+    classes: Vec<&'static str>,
+    summary: Summary,
+    chart: String,
+    breakdowns: Vec<(&'static str, &'static str, Vec<Count>)>,
+    samples: Vec<StoredReport>,
+}
+
+impl TelemetryPage {
+    /// (pin, subject, issuer) of each certificate of a stored report's chain.
+    fn chain_rows(&self, s: &StoredReport) -> Vec<(String, String, String)> {
+        s.chain
+            .as_array()
+            .map(|certs| {
+                certs
+                    .iter()
+                    .map(|c| {
+                        let field = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+                        (field("pin"), field("subject"), field("issuer"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 impl Words for RadarPage {}
 impl Words for ApplicationsPage {}
 impl Words for QuestionsPage {}
@@ -151,7 +203,7 @@ fn render(page: &impl Template) -> Response {
 }
 
 async fn radar_page(State(state): State<AppState>) -> Response {
-    let frame = Frame::new(&state, "PKI Health Radar", "/");
+    let frame = Frame::new(&state, "PKI Health Radar", "/").await;
     let report = assess(&state.policy, frame.today);
     let scenarios = match state.store.scenarios().await {
         Ok(s) => s,
@@ -176,13 +228,13 @@ async fn radar_page(State(state): State<AppState>) -> Response {
 }
 
 async fn applications_page(State(state): State<AppState>) -> Response {
-    let frame = Frame::new(&state, "Applications", "/applications");
+    let frame = Frame::new(&state, "Applications", "/applications").await;
     let report = assess(&state.policy, frame.today);
     render(&ApplicationsPage { frame, report })
 }
 
 async fn questions_page(State(state): State<AppState>) -> Response {
-    let frame = Frame::new(&state, "The five questions", "/questions");
+    let frame = Frame::new(&state, "The five questions", "/questions").await;
     let report = assess(&state.policy, frame.today);
     render(&QuestionsPage { frame, report })
 }
@@ -198,7 +250,7 @@ fn date_time(unix: i64) -> String {
 }
 
 async fn manifests_page(State(state): State<AppState>) -> Response {
-    let frame = Frame::new(&state, "Manifests", "/manifests");
+    let frame = Frame::new(&state, "Manifests", "/manifests").await;
     let (latest, rollouts) = match (
         state.store.latest_manifests().await,
         state.store.rollouts().await,
@@ -235,6 +287,104 @@ async fn manifests_page(State(state): State<AppState>) -> Response {
         });
     }
     render(&ManifestsPage { frame, rows })
+}
+
+/// Failures per day as an SVG bar chart, one bar per day of the window.
+fn day_chart(summary: &Summary, days: u32) -> String {
+    use std::fmt::Write as _;
+    let today = time::OffsetDateTime::now_utc().date();
+    let days = days.clamp(1, 365);
+    let counts: Vec<(time::Date, i64)> = (0..days)
+        .rev()
+        .map(|back| {
+            let day = today - time::Duration::days(i64::from(back));
+            let key = day.to_string();
+            let n = summary
+                .by_day
+                .iter()
+                .find(|c| c.key.as_deref() == Some(key.as_str()))
+                .map_or(0, |c| c.failures);
+            (day, n)
+        })
+        .collect();
+    let max = counts.iter().map(|c| c.1).max().unwrap_or(0).max(1);
+    let (width, height) = (600.0, 160.0);
+    let bar = width / f64::from(days);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {}\" role=\"img\" aria-labelledby=\"chart-title\">\n\
+         <title id=\"chart-title\">Failures per day over {days} day(s), at most {max} a day</title>\n",
+        height + 20.0
+    );
+    for (i, (day, n)) in counts.iter().enumerate() {
+        let h = height * (*n as f64) / (max as f64);
+        let x = bar * i as f64;
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#1e6ec8\"><title>{day}: {n}</title></rect>",
+            x + bar * 0.1,
+            height - h,
+            bar * 0.8
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<line x1=\"0\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"#888\"/>\n\
+         <text x=\"0\" y=\"{}\" font-size=\"11\">{}</text><text x=\"{width}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{today}</text>\n</svg>",
+        height + 15.0,
+        counts.first().map(|c| c.0.to_string()).unwrap_or_default(),
+        height + 15.0
+    );
+    svg
+}
+
+async fn telemetry_page(
+    State(state): State<AppState>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let frame = Frame::new(&state, "Telemetry", "/telemetry").await;
+    let text = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let days = q
+        .get("days")
+        .and_then(|d| d.parse::<u32>().ok())
+        .unwrap_or(7)
+        .clamp(1, 365);
+    let filter = ReportFilter {
+        since: time::OffsetDateTime::now_utc().unix_timestamp() - i64::from(days) * 86_400,
+        app: Some(text("app")).filter(|s| !s.is_empty()),
+        host: Some(text("host")).filter(|s| !s.is_empty()),
+        class: Some(text("class")).filter(|s| !s.is_empty()),
+    };
+    let (summary, samples) = match (
+        state.store.report_summary(&filter).await,
+        state.store.report_samples(&filter, 20).await,
+    ) {
+        (Ok(s), Ok(r)) => (s, r),
+        (Err(e), _) | (_, Err(e)) => return problem::store_failed(&e),
+    };
+    let breakdowns = vec![
+        ("By class", "class", summary.by_class.clone()),
+        ("By host", "host", summary.by_host.clone()),
+        ("By app", "app", summary.by_app.clone()),
+        ("By app version", "", summary.by_app_version.clone()),
+        (
+            "By manifest version",
+            "",
+            summary.by_manifest_version.clone(),
+        ),
+        ("By cohort", "", summary.by_cohort.clone()),
+    ];
+    render(&TelemetryPage {
+        frame,
+        days,
+        app: text("app"),
+        host: text("host"),
+        class: text("class"),
+        classes: FailureClass::ALL.iter().map(|c| c.as_str()).collect(),
+        chart: day_chart(&summary, days),
+        summary,
+        breakdowns,
+        samples,
+    })
 }
 
 async fn full_report(State(state): State<AppState>) -> Html<String> {

@@ -18,3 +18,4 @@ mod probe;
 mod serve_cmd;
 mod simulate_cmd;
 mod support;
+mod telemetry;

@@ -17,6 +17,14 @@ pub(crate) struct Server {
     _stdout: BufReader<std::process::ChildStdout>,
 }
 
+impl Server {
+    /// Kills the server with SIGKILL: no shutdown, no flush.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

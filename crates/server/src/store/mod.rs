@@ -15,9 +15,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 mod manifests;
+mod reports;
 pub(crate) mod scenarios;
 
 pub use manifests::{RolloutEvent, RolloutState, StoredManifest};
+pub use reports::{Count, NewReport, ReportFilter, StoredReport, Summary};
 pub use scenarios::{Scenario, ScenarioError};
 
 /// Where the server keeps its state.
@@ -87,6 +89,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "manifests",
         include_str!("../../migrations/sqlite/0002_manifests.sql"),
     ),
+    (
+        3,
+        "reports",
+        include_str!("../../migrations/sqlite/0003_reports.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -99,6 +106,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "manifests",
         include_str!("../../migrations/postgres/0002_manifests.sql"),
+    ),
+    (
+        3,
+        "reports",
+        include_str!("../../migrations/postgres/0003_reports.sql"),
     ),
 ];
 

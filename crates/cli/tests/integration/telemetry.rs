@@ -1,0 +1,254 @@
+//! Pin-failure reports into `pinwarden serve`: the three shapes, classes,
+//! duplicates, bad input, rate limits, metrics, the page; on SQLite and
+//! PostgreSQL; and no acknowledged report lost to a kill -9.
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use pinwarden_core::SpkiPin;
+use pinwarden_test_support::{Ca, KeyKind};
+use serde_json::json;
+
+use crate::serve_cmd::{Server, curl, start_serving};
+use crate::support::{require, write};
+
+/// A TrustKit (iOS) report for `host` with a chain from `ca`.
+fn report(host: &str, ca: &Ca, version: &str) -> serde_json::Value {
+    let leaf = ca.leaf(&[host], KeyKind::EcdsaP256);
+    json!({
+        "app-bundle-id": "com.northwind.mobile",
+        "app-version": version,
+        "app-platform": "IOS",
+        "app-platform-version": "17.4",
+        "app-vendor-id": "V",
+        "trustkit-version": "3.0.3",
+        "date-time": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "hostname": host,
+        "port": 443,
+        "noted-hostname": host,
+        "include-subdomains": false,
+        "enforce-pinning": true,
+        "validated-certificate-chain": [leaf.pem, ca.pem],
+        "known-pins": [format!("pin-sha256=\"{}\"", SpkiPin::from_digest([9; 32]).to_base64())],
+        "validation-result": 1
+    })
+}
+
+/// POSTs `body` over a plain socket; the status code, if one came back.
+fn post_raw(url: &str, path: &str, body: &[u8]) -> Option<u16> {
+    let addr = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body).ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    answer.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn post(server: &Server, dir: &std::path::Path, body: &str) -> (String, String) {
+    let file = write(dir, "report.json", body);
+    curl(&format!(
+        "-X POST -H 'content-type: application/json' --data-binary @'{}' {}/v1/reports",
+        file.display(),
+        server.url
+    ))
+}
+
+fn telemetry_lifecycle(database: &str) {
+    require("curl");
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_serving(database, &[]);
+    let rogue = Ca::root("Totally Legit Proxy CA", KeyKind::EcdsaP256);
+    let digicert = Ca::root("DigiCert Test Issuing CA", KeyKind::EcdsaP256);
+
+    let interception = report("api.northwind.example", &rogue, "5.1").to_string();
+    for (body, class) in [
+        (interception.as_str(), "possible-interception"),
+        (
+            &report("api.northwind.example", &digicert, "5.2").to_string(),
+            "rotation-drift",
+        ),
+        (
+            &report("elsewhere.example.net", &rogue, "5.2").to_string(),
+            "misconfiguration",
+        ),
+    ] {
+        let (code, answer) = post(&server, dir.path(), body);
+        assert_eq!(code, "202", "{answer}");
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["class"], class, "{answer}");
+        assert_eq!(answer["duplicate"], false);
+    }
+    let (code, answer) = post(&server, dir.path(), &interception);
+    assert_eq!(code, "202");
+    assert!(answer.contains("\"duplicate\":true"), "{answer}");
+
+    // Bad input: refused with a reason, and the server goes on.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let mut huge_chain = report("api.northwind.example", &rogue, "5.1");
+    huge_chain["validated-certificate-chain"] = json!(vec!["x"; 11]);
+    let mut wrong_type = report("api.northwind.example", &rogue, "5.1");
+    wrong_type["port"] = json!({"n": 1});
+    for (body, status) in [
+        (b"{\"hostname\": ".to_vec(), 400),
+        (vec![b'{', 0xff, 0xfe, b'}'], 400),
+        (deep.into_bytes(), 400),
+        (vec![b' '; 70_000], 413),
+        (huge_chain.to_string().into_bytes(), 400),
+        (wrong_type.to_string().into_bytes(), 400),
+        (b"null".to_vec(), 400),
+    ] {
+        assert_eq!(post_raw(&server.url, "/v1/reports", &body), Some(status));
+    }
+    assert_eq!(
+        post_raw(&server.url, "/v1/reports/..%2fetc", interception.as_bytes()),
+        Some(400)
+    );
+    assert_eq!(
+        post_raw(
+            &server.url,
+            "/v1/reports/northwind-mobile",
+            interception.as_bytes()
+        ),
+        Some(202),
+        "still serving"
+    );
+
+    let (code, summary) = curl(&format!("{}/api/v1/reports/summary?days=1", server.url));
+    assert_eq!(code, "200");
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["total"], 5, "{summary}");
+    assert_eq!(
+        summary["by_class"][0]["key"], "possible-interception",
+        "{summary}"
+    );
+    assert_eq!(summary["by_class"][0]["failures"], 3, "{summary}");
+    let (_, samples) = curl(&format!(
+        "'{}/api/v1/reports?class=rotation-drift&limit=5'",
+        server.url
+    ));
+    let samples: serde_json::Value = serde_json::from_str(&samples).unwrap();
+    assert_eq!(samples.as_array().unwrap().len(), 1, "{samples}");
+    assert!(
+        samples[0]["chain"][1]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("DigiCert Test Issuing CA"),
+        "{samples}"
+    );
+    assert!(samples[0]["reason"].as_str().unwrap().contains("DigiCert"));
+
+    let (code, metrics) = curl(&format!("{}/metrics", server.url));
+    assert_eq!(code, "200");
+    for name in [
+        "pinwarden_reports_accepted_total",
+        "pinwarden_reports_rejected_total",
+        "pinwarden_reports_deduplicated_total",
+        "pinwarden_report_queue_depth",
+        "pinwarden_report_store_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name}: {metrics}");
+    }
+    let (code, page) = curl(&format!("'{}/telemetry?days=7'", server.url));
+    assert_eq!(code, "200");
+    assert!(
+        page.contains("possible-interception")
+            && page.contains("<svg")
+            && page.contains("Totally Legit Proxy CA"),
+        "{page}"
+    );
+}
+
+#[test]
+fn reports_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    telemetry_lifecycle(&format!("sqlite://{}/pw.db", data.path().display()));
+}
+
+#[test]
+fn reports_on_postgres() {
+    let db = pinwarden_test_support::PostgresDb::create();
+    telemetry_lifecycle(&db.url);
+}
+
+#[test]
+fn a_flood_from_one_source_is_slowed_down() {
+    require("curl");
+    let data = tempfile::tempdir().unwrap();
+    let server = start_serving(
+        &format!("sqlite://{}/pw.db", data.path().display()),
+        &["--report-rate", "1"],
+    );
+    let rogue = Ca::root("Rogue", KeyKind::EcdsaP256);
+    let body = report("api.northwind.example", &rogue, "1").to_string();
+    let codes: Vec<Option<u16>> = (0..14)
+        .map(|_| post_raw(&server.url, "/v1/reports", body.as_bytes()))
+        .collect();
+    assert_eq!(&codes[..12], &[Some(202); 12], "a burst of 12 is taken");
+    assert_eq!(codes[13], Some(429), "{codes:?}");
+}
+
+#[test]
+fn no_acknowledged_report_is_lost_to_kill_minus_9() {
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pw.db", data.path().display());
+    let mut server = start_serving(&url, &["--report-rate", "100000"]);
+    let rogue = Ca::root("Rogue", KeyKind::EcdsaP256);
+    // One chain for all, hosts distinct so nothing is deduplicated.
+    let template = report("h.example.com", &rogue, "1");
+    let server_url = server.url.clone();
+    let acknowledged = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let (url, template, acknowledged) = (&server_url, &template, &acknowledged);
+            scope.spawn(move || {
+                // Bounded: at most 2,000 reports per thread, stops at the kill.
+                for i in 0..2000 {
+                    let host = format!("h{t}-{i}.example.com");
+                    let mut body = template.clone();
+                    body["hostname"] = host.clone().into();
+                    match post_raw(url, "/v1/reports", body.to_string().as_bytes()) {
+                        Some(202) => acknowledged.lock().unwrap().push(host),
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(700));
+        server.kill();
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert!(
+        acknowledged.len() > 10,
+        "the load ran: {}",
+        acknowledged.len()
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let stored = runtime.block_on(async {
+        let store = pinwarden_server::Store::open(&url).await.unwrap();
+        store.report_hosts().await.unwrap()
+    });
+    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|h| !stored.contains(*h))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged reports lost: {:?}",
+        lost.len(),
+        acknowledged.len(),
+        &lost[..lost.len().min(5)]
+    );
+}

@@ -1,0 +1,29 @@
+-- Pin-failure reports, normalised. A report seen again within the dedup
+-- window (same fingerprint, same bucket) adds to count instead of a row.
+CREATE TABLE reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint       TEXT NOT NULL,
+    bucket            INTEGER NOT NULL,     -- received_at / dedup window
+    received_at       INTEGER NOT NULL,     -- Unix seconds, first seen
+    last_seen         INTEGER NOT NULL,
+    count             INTEGER NOT NULL,
+    app               TEXT,
+    host              TEXT NOT NULL,
+    port              INTEGER NOT NULL,
+    format            TEXT NOT NULL,
+    app_version       TEXT,
+    platform          TEXT,
+    manifest_version  INTEGER,
+    cohort            INTEGER,
+    class             TEXT NOT NULL,
+    reason            TEXT NOT NULL,
+    validation_result INTEGER,
+    enforced          INTEGER,              -- 0, 1 or NULL
+    chain             TEXT NOT NULL,     -- JSON: the chain, leaf first
+    known_pins        TEXT NOT NULL,     -- JSON: the client's pins
+    client_time       INTEGER,
+    client_ip         TEXT               -- only when the server is told to keep it
+);
+CREATE UNIQUE INDEX reports_dedup ON reports (fingerprint, bucket);
+CREATE INDEX reports_received ON reports (received_at);
+CREATE INDEX reports_app ON reports (app, received_at);

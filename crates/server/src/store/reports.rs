@@ -1,0 +1,339 @@
+//! Pin-failure reports: batched, deduplicated inserts; aggregates; samples;
+//! retention.
+
+use sqlx::Row as _;
+
+use super::{Store, StoreError, on_pool};
+
+/// A report ready to store.
+#[derive(Clone, Debug)]
+pub struct NewReport {
+    /// SHA-256 (hex) of what makes two reports the same failure.
+    pub fingerprint: String,
+    /// Unix seconds.
+    pub received_at: i64,
+    /// The app, from the path or the report.
+    pub app: Option<String>,
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: i64,
+    /// Shape (`rfc7469`, `trustkit-ios`…).
+    pub format: String,
+    /// App version.
+    pub app_version: Option<String>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Manifest version.
+    pub manifest_version: Option<i64>,
+    /// Cohort.
+    pub cohort: Option<i64>,
+    /// Failure class.
+    pub class: String,
+    /// Why that class.
+    pub reason: String,
+    /// TrustKit's validation result.
+    pub validation_result: Option<i64>,
+    /// Whether the client enforced.
+    pub enforced: Option<bool>,
+    /// JSON of the chain.
+    pub chain: String,
+    /// JSON of the known pins.
+    pub known_pins: String,
+    /// The client's time, Unix seconds.
+    pub client_time: Option<i64>,
+    /// The client's address, when kept.
+    pub client_ip: Option<String>,
+}
+
+/// A stored report (one row: a failure and how often it was seen).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StoredReport {
+    /// Row id.
+    pub id: i64,
+    /// First seen, Unix seconds.
+    pub received_at: i64,
+    /// Last seen, Unix seconds.
+    pub last_seen: i64,
+    /// Times seen within the dedup window.
+    pub count: i64,
+    /// App.
+    pub app: Option<String>,
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: i64,
+    /// Shape.
+    pub format: String,
+    /// App version.
+    pub app_version: Option<String>,
+    /// Manifest version.
+    pub manifest_version: Option<i64>,
+    /// Cohort.
+    pub cohort: Option<i64>,
+    /// Failure class.
+    pub class: String,
+    /// Why.
+    pub reason: String,
+    /// The chain (JSON array of certificates: pin, subject, issuer, validity).
+    pub chain: serde_json::Value,
+    /// The client's pins.
+    pub known_pins: serde_json::Value,
+}
+
+/// Which reports an aggregate or a sample covers.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilter {
+    /// Received at or after (Unix seconds).
+    pub since: i64,
+    /// Only this app.
+    pub app: Option<String>,
+    /// Only this host.
+    pub host: Option<String>,
+    /// Only this class.
+    pub class: Option<String>,
+}
+
+/// A value and how many failures had it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Count {
+    /// The value (`null` when reports didn't say).
+    pub key: Option<String>,
+    /// Failures (deduplicated ones included).
+    pub failures: i64,
+}
+
+/// Failures over time and by dimension.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    /// Total failures.
+    pub total: i64,
+    /// Failures per day (`YYYY-MM-DD`), oldest first.
+    pub by_day: Vec<Count>,
+    /// By host.
+    pub by_host: Vec<Count>,
+    /// By app.
+    pub by_app: Vec<Count>,
+    /// By app version.
+    pub by_app_version: Vec<Count>,
+    /// By manifest version.
+    pub by_manifest_version: Vec<Count>,
+    /// By cohort.
+    pub by_cohort: Vec<Count>,
+    /// By class.
+    pub by_class: Vec<Count>,
+}
+
+const WHERE: &str = "received_at >= $1 AND ($2 IS NULL OR app = $2) AND ($3 IS NULL OR host = $3) AND ($4 IS NULL OR class = $4)";
+
+impl Store {
+    /// Stores a batch in one transaction. For each report, whether it was a
+    /// duplicate (counted on an existing row) rather than a new row.
+    pub async fn insert_reports(
+        &self,
+        batch: &[NewReport],
+        dedup_window_secs: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        let window = dedup_window_secs.max(1);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
+            let mut duplicates = Vec::with_capacity(batch.len());
+            for r in batch {
+                let row = sqlx::query(
+                    "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
+                     app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
+                     known_pins, client_time, client_ip) \
+                     VALUES ($1, $2, $3, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                     ON CONFLICT (fingerprint, bucket) DO UPDATE SET count = reports.count + 1, last_seen = excluded.last_seen \
+                     RETURNING count",
+                )
+                .bind(&r.fingerprint)
+                .bind(r.received_at / window)
+                .bind(r.received_at)
+                .bind(&r.app)
+                .bind(&r.host)
+                .bind(r.port)
+                .bind(&r.format)
+                .bind(&r.app_version)
+                .bind(&r.platform)
+                .bind(r.manifest_version)
+                .bind(r.cohort)
+                .bind(&r.class)
+                .bind(&r.reason)
+                .bind(r.validation_result)
+                .bind(r.enforced.map(i64::from))
+                .bind(&r.chain)
+                .bind(&r.known_pins)
+                .bind(r.client_time)
+                .bind(&r.client_ip)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|cause| self.error(cause))?;
+                let count: i64 = row.try_get(0).map_err(|cause| self.error(cause))?;
+                duplicates.push(count > 1);
+            }
+            tx.commit().await.map_err(|cause| self.error(cause))?;
+            Ok(duplicates)
+        })
+    }
+
+    /// Failures per value of `column` (a fixed column name, never input).
+    async fn count_by(
+        &self,
+        column: &'static str,
+        filter: &ReportFilter,
+        limit: i64,
+    ) -> Result<Vec<Count>, StoreError> {
+        let sql = format!(
+            "SELECT CAST({column} AS TEXT), CAST(SUM(count) AS BIGINT) FROM reports WHERE {WHERE} \
+             GROUP BY {column} ORDER BY CAST(SUM(count) AS BIGINT) DESC, CAST({column} AS TEXT) LIMIT {limit}"
+        );
+        on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(filter.since)
+                .bind(&filter.app)
+                .bind(&filter.host)
+                .bind(&filter.class)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|row| Ok(Count { key: row.try_get(0)?, failures: row.try_get(1)? }))
+                        .collect()
+                })
+                .map_err(|cause| self.error(cause))
+        })
+    }
+
+    /// The aggregates the telemetry page shows.
+    pub async fn report_summary(&self, filter: &ReportFilter) -> Result<Summary, StoreError> {
+        let by_day_expr = match self {
+            Self::Sqlite(_) => "date(received_at, 'unixepoch')",
+            Self::Postgres(_) => {
+                "to_char(to_timestamp(received_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+            }
+        };
+        let sql = format!(
+            "SELECT {by_day_expr} AS day, CAST(SUM(count) AS BIGINT) FROM reports WHERE {WHERE} GROUP BY day ORDER BY day"
+        );
+        let by_day: Vec<Count> = on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(filter.since)
+                .bind(&filter.app)
+                .bind(&filter.host)
+                .bind(&filter.class)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|row| Ok(Count { key: row.try_get(0)?, failures: row.try_get(1)? }))
+                        .collect()
+                })
+                .map_err(|cause| self.error(cause))?
+        });
+        Ok(Summary {
+            total: by_day.iter().map(|c| c.failures).sum(),
+            by_day,
+            by_host: self.count_by("host", filter, 20).await?,
+            by_app: self.count_by("app", filter, 20).await?,
+            by_app_version: self.count_by("app_version", filter, 20).await?,
+            by_manifest_version: self.count_by("manifest_version", filter, 20).await?,
+            by_cohort: self.count_by("cohort", filter, 100).await?,
+            by_class: self.count_by("class", filter, 10).await?,
+        })
+    }
+
+    /// The newest reports matching `filter`, with their chains.
+    pub async fn report_samples(
+        &self,
+        filter: &ReportFilter,
+        limit: i64,
+    ) -> Result<Vec<StoredReport>, StoreError> {
+        let sql = format!(
+            "SELECT id, received_at, last_seen, count, app, host, port, format, app_version, manifest_version, \
+             cohort, class, reason, chain, known_pins FROM reports WHERE {WHERE} ORDER BY last_seen DESC, id DESC LIMIT {}",
+            limit.clamp(1, 500)
+        );
+        on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(filter.since)
+                .bind(&filter.app)
+                .bind(&filter.host)
+                .bind(&filter.class)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|row| {
+                            let chain: String = row.try_get(13)?;
+                            let pins: String = row.try_get(14)?;
+                            Ok(StoredReport {
+                                id: row.try_get(0)?,
+                                received_at: row.try_get(1)?,
+                                last_seen: row.try_get(2)?,
+                                count: row.try_get(3)?,
+                                app: row.try_get(4)?,
+                                host: row.try_get(5)?,
+                                port: row.try_get(6)?,
+                                format: row.try_get(7)?,
+                                app_version: row.try_get(8)?,
+                                manifest_version: row.try_get(9)?,
+                                cohort: row.try_get(10)?,
+                                class: row.try_get(11)?,
+                                reason: row.try_get(12)?,
+                                chain: serde_json::from_str(&chain).unwrap_or_default(),
+                                known_pins: serde_json::from_str(&pins).unwrap_or_default(),
+                            })
+                        })
+                        .collect()
+                })
+                .map_err(|cause| self.error(cause))
+        })
+    }
+
+    /// Failures from pinwarden clients of `app` on manifest `version` since
+    /// `since`, per cohort (for the rollout guard).
+    pub async fn failures_by_cohort(
+        &self,
+        app: &str,
+        version: i64,
+        since: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT cohort, CAST(SUM(count) AS BIGINT) FROM reports WHERE app = $1 AND manifest_version = $2 \
+                 AND received_at >= $3 AND cohort IS NOT NULL GROUP BY cohort",
+            )
+            .bind(app)
+            .bind(version)
+            .bind(since)
+            .fetch_all(pool)
+            .await
+            .and_then(|rows| rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect())
+            .map_err(|cause| self.error(cause))
+        })
+    }
+
+    /// Deletes reports first seen before `before`; how many rows went.
+    pub async fn delete_reports_before(&self, before: i64) -> Result<u64, StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM reports WHERE last_seen < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|cause| self.error(cause))
+        })
+    }
+
+    /// Every report row's host (for tests that count what was stored).
+    pub async fn report_hosts(&self) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT host FROM reports ORDER BY id")
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| rows.iter().map(|r| r.try_get(0)).collect())
+                .map_err(|cause| self.error(cause))
+        })
+    }
+}

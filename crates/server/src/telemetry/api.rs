@@ -1,0 +1,232 @@
+//! `POST /v1/reports[/{app}]`, the aggregates under `/api/v1/reports`, and
+//! `/metrics`.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use pinwarden_core::report::{MAX_REPORT_BYTES, PinReport, classify, parse_report};
+use sha2::{Digest as _, Sha256};
+
+use super::Submit;
+use crate::AppState;
+use crate::problem::{problem, store_failed};
+use crate::store::{NewReport, ReportFilter};
+
+fn reject(status: StatusCode, reason: &'static str, detail: &str) -> Response {
+    metrics::counter!("pinwarden_reports_rejected_total", "reason" => reason).increment(1);
+    problem(status, detail)
+}
+
+fn retry_after(mut response: Response, seconds: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// What makes two reports the same failure.
+fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
+    let key = serde_json::json!([
+        app,
+        r.host,
+        r.port,
+        r.format,
+        r.app_version,
+        r.manifest_version,
+        r.cohort,
+        r.enforced,
+        r.chain
+            .iter()
+            .map(|c| c.pin.to_string())
+            .collect::<Vec<_>>(),
+        r.known_pins
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+    ]);
+    Sha256::digest(key.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(crate) async fn post_report(State(state): State<AppState>, request: Request) -> Response {
+    ingest(state, None, request).await
+}
+
+pub(crate) async fn post_app_report(
+    State(state): State<AppState>,
+    Path(app): Path<String>,
+    request: Request,
+) -> Response {
+    if !crate::manifests::valid_app(&app) {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "app",
+            &format!("app {app:?}: letters, digits, '-', '_' and '.' only, at most 128"),
+        );
+    }
+    ingest(state, Some(app), request).await
+}
+
+async fn ingest(state: AppState, app: Option<String>, request: Request) -> Response {
+    let Some(telemetry) = state.telemetry.clone() else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "telemetry is not running on this server",
+        );
+    };
+    let source = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let body = match axum::body::to_bytes(request.into_body(), MAX_REPORT_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return reject(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "size",
+                &format!("a report is at most {MAX_REPORT_BYTES} bytes"),
+            );
+        }
+    };
+    let report = match parse_report(&body) {
+        Ok(r) => r,
+        Err(e) => return reject(StatusCode::BAD_REQUEST, "invalid", &format!("report: {e}")),
+    };
+    let app = app.or_else(|| report.app.clone());
+    if let Err(wait) = telemetry.limiter.take(
+        source.as_deref().unwrap_or("-"),
+        app.as_deref().unwrap_or(&report.host),
+    ) {
+        return retry_after(
+            reject(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate",
+                "too many reports from this source for this app; slow down",
+            ),
+            wait,
+        );
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let class = classify(&report, &state.policy, now);
+    let new = NewReport {
+        fingerprint: fingerprint(app.as_deref(), &report),
+        received_at: now.unix_timestamp(),
+        app,
+        host: report.host.clone(),
+        port: i64::from(report.port),
+        format: report.format.to_string(),
+        app_version: report.app_version.clone(),
+        platform: report.platform.clone(),
+        manifest_version: report.manifest_version.and_then(|v| i64::try_from(v).ok()),
+        cohort: report.cohort.map(i64::from),
+        class: class.class.as_str().to_owned(),
+        reason: class.reason.clone(),
+        validation_result: report.validation_result,
+        enforced: report.enforced,
+        chain: serde_json::to_string(&report.chain).unwrap_or_else(|_| "[]".into()),
+        known_pins: serde_json::to_string(&report.known_pins).unwrap_or_else(|_| "[]".into()),
+        client_time: report.client_time.map(time::OffsetDateTime::unix_timestamp),
+        client_ip: source.filter(|_| telemetry.config.store_client_ip),
+    };
+    match telemetry.submit(new).await {
+        Ok(duplicate) => {
+            metrics::counter!("pinwarden_reports_accepted_total").increment(1);
+            if duplicate {
+                metrics::counter!("pinwarden_reports_deduplicated_total").increment(1);
+            }
+            (
+                StatusCode::ACCEPTED,
+                Json(serde_json::json!({
+                    "class": class.class,
+                    "reason": class.reason,
+                    "duplicate": duplicate,
+                })),
+            )
+                .into_response()
+        }
+        Err(Submit::Full) => retry_after(
+            reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "queue",
+                "the report queue is full; retry shortly",
+            ),
+            1,
+        ),
+        Err(Submit::Failed) => retry_after(
+            reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store",
+                "the report could not be stored; retry",
+            ),
+            5,
+        ),
+    }
+}
+
+/// Query parameters of the aggregates and samples.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportQuery {
+    /// Days back from now (default 7, at most 365).
+    days: Option<u32>,
+    app: Option<String>,
+    host: Option<String>,
+    class: Option<String>,
+    /// Samples only: how many (default 20, at most 500).
+    limit: Option<i64>,
+}
+
+impl ReportQuery {
+    pub(crate) fn filter(&self) -> ReportFilter {
+        let days = i64::from(self.days.unwrap_or(7).clamp(1, 365));
+        ReportFilter {
+            since: time::OffsetDateTime::now_utc().unix_timestamp() - days * 86_400,
+            app: self.app.clone().filter(|s| !s.is_empty()),
+            host: self.host.clone().filter(|s| !s.is_empty()),
+            class: self.class.clone().filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+pub(crate) async fn summary(
+    State(state): State<AppState>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    match state.store.report_summary(&q.filter()).await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => store_failed(&e),
+    }
+}
+
+pub(crate) async fn samples(
+    State(state): State<AppState>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    match state
+        .store
+        .report_samples(&q.filter(), q.limit.unwrap_or(20))
+        .await
+    {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => store_failed(&e),
+    }
+}
+
+pub(crate) async fn metrics_text() -> Response {
+    match super::prometheus() {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "another metrics recorder is installed in this process",
+        ),
+    }
+}

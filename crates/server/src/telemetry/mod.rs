@@ -1,0 +1,177 @@
+//! Pin-failure telemetry: reports in, classified, stored durably in batches,
+//! aggregated, and watched by the rollout guard.
+//!
+//! `POST /v1/reports ==> parse + classify ==> bounded queue ==> writer (one transaction per batch) ==> 202`
+//!
+//! A report is answered 202 only after the transaction holding it has
+//! committed; when the queue is full the answer is 503 with Retry-After, so
+//! nothing acknowledged is ever lost and nothing is dropped silently.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{NewReport, Store, StoreError};
+
+pub(crate) mod api;
+pub mod guard;
+mod ratelimit;
+
+pub(crate) use ratelimit::RateLimiter;
+
+/// How telemetry behaves.
+#[derive(Clone, Debug)]
+pub struct TelemetryConfig {
+    /// The same failure within this window is counted, not stored again.
+    pub dedup_window: Duration,
+    /// Reports older than this many days are deleted.
+    pub retention_days: u32,
+    /// Reports waiting for the writer, at most.
+    pub queue: usize,
+    /// Reports per transaction, at most.
+    pub batch: usize,
+    /// Keep the client's address with each report.
+    pub store_client_ip: bool,
+    /// Reports per source and app allowed at once.
+    pub burst: u32,
+    /// Reports per source and app per second, sustained.
+    pub per_second: f64,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            dedup_window: Duration::from_secs(3600),
+            retention_days: 30,
+            queue: 4096,
+            batch: 256,
+            store_client_ip: false,
+            burst: 120,
+            per_second: 10.0,
+        }
+    }
+}
+
+struct Job {
+    report: NewReport,
+    done: oneshot::Sender<Result<bool, ()>>,
+}
+
+/// The ingestion side: a handle on the writer's queue.
+#[derive(Debug)]
+pub struct Telemetry {
+    tx: mpsc::Sender<Job>,
+    capacity: usize,
+    pub(crate) config: TelemetryConfig,
+    pub(crate) limiter: RateLimiter,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("host", &self.report.host)
+            .finish()
+    }
+}
+
+/// Why a report wasn't stored.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Submit {
+    /// The queue is full: try again shortly.
+    Full,
+    /// The database failed.
+    Failed,
+}
+
+/// The Prometheus handle, installed once per process.
+pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
+        .as_ref()
+}
+
+impl Telemetry {
+    /// Starts the writer and the retention task on the current runtime.
+    pub fn start(store: Store, config: TelemetryConfig) -> Arc<Self> {
+        prometheus();
+        let (tx, rx) = mpsc::channel(config.queue.max(1));
+        let this = Arc::new(Self {
+            tx,
+            capacity: config.queue.max(1),
+            limiter: RateLimiter::new(config.burst, config.per_second),
+            config,
+        });
+        tokio::spawn(writer(store.clone(), rx, this.config.clone()));
+        tokio::spawn(retention(store, this.config.retention_days));
+        this
+    }
+
+    /// Queues a report and waits until it is committed; `Ok(true)` when it
+    /// was counted as a duplicate.
+    pub(crate) async fn submit(&self, report: NewReport) -> Result<bool, Submit> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .try_send(Job { report, done })
+            .map_err(|_| Submit::Full)?;
+        metrics::gauge!("pinwarden_report_queue_depth")
+            .set((self.capacity - self.tx.capacity()) as f64);
+        match wait.await {
+            Ok(Ok(duplicate)) => Ok(duplicate),
+            _ => Err(Submit::Failed),
+        }
+    }
+}
+
+async fn writer(store: Store, mut rx: mpsc::Receiver<Job>, config: TelemetryConfig) {
+    let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < config.batch.max(1) {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
+        let reports: Vec<NewReport> = jobs.iter().map(|j| j.report.clone()).collect();
+        let started = Instant::now();
+        let result = store.insert_reports(&reports, window).await;
+        metrics::histogram!("pinwarden_report_store_seconds")
+            .record(started.elapsed().as_secs_f64());
+        match result {
+            Ok(duplicates) => {
+                for (job, duplicate) in jobs.into_iter().zip(duplicates) {
+                    let _ = job.done.send(Ok(duplicate));
+                }
+            }
+            Err(e) => {
+                log_store_error(&e);
+                for job in jobs {
+                    let _ = job.done.send(Err(()));
+                }
+            }
+        }
+    }
+}
+
+fn log_store_error(e: &StoreError) {
+    eprintln!("pinwarden: storing reports: {e}");
+}
+
+/// Deletes old reports at start and then hourly.
+async fn retention(store: Store, days: u32) {
+    loop {
+        let before = time::OffsetDateTime::now_utc().unix_timestamp() - i64::from(days) * 86_400;
+        if let Err(e) = store.delete_reports_before(before).await {
+            log_store_error(&e);
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
