@@ -49,6 +49,15 @@ pub(crate) async fn get_manifest(
             &format!("no manifest for app {app:?}"),
         );
     };
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let (Some(client), Some(cohort)) = (
+        header_text("pinwarden-client"),
+        header_text("pinwarden-cohort").and_then(|c| c.parse::<u8>().ok()),
+    ) {
+        state
+            .manifests
+            .note_client(&app, served.version, client, cohort);
+    }
     let mut out = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&served.etag) {
         out.insert(header::ETAG, v);

@@ -225,6 +225,10 @@ fn no_acknowledged_report_is_lost_to_kill_minus_9() {
         server.kill();
     });
     let acknowledged = acknowledged.into_inner().unwrap();
+    eprintln!(
+        "{} reports acknowledged before the kill",
+        acknowledged.len()
+    );
     assert!(
         acknowledged.len() > 10,
         "the load ran: {}",

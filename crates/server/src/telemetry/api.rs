@@ -83,15 +83,12 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    let body = match axum::body::to_bytes(request.into_body(), MAX_REPORT_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            return reject(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "size",
-                &format!("a report is at most {MAX_REPORT_BYTES} bytes"),
-            );
-        }
+    let Ok(body) = axum::body::to_bytes(request.into_body(), MAX_REPORT_BYTES).await else {
+        return reject(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "size",
+            &format!("a report is at most {MAX_REPORT_BYTES} bytes"),
+        );
     };
     let report = match parse_report(&body) {
         Ok(r) => r,
