@@ -135,10 +135,7 @@ fn bad_reports_are_refused_with_the_field_and_the_cause() {
         v.to_string().into_bytes()
     };
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200)).into_bytes();
-    let huge_chain = with(
-        "validated-certificate-chain",
-        json!(vec![leaf.pem.clone(); 11]),
-    );
+    let huge_chain = with("validated-certificate-chain", json!(vec![leaf.pem; 11]));
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"{not json".to_vec(), "not JSON"),
         (vec![0xff, 0xfe, b'{', b'}'], "not UTF-8"),
