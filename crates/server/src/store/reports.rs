@@ -129,52 +129,123 @@ const WHERE: &str = "received_at >= $1 AND ($2 IS NULL OR app = $2) AND ($3 IS N
 impl Store {
     /// Stores a batch in one transaction. For each report, whether it was a
     /// duplicate (counted on an existing row) rather than a new row.
+    ///
+    /// Reports of the same failure within the batch are folded first (one
+    /// row, their number added to `count`), then the rows go in by
+    /// multi-row INSERTs of up to 200 rows.
     pub async fn insert_reports(
         &self,
         batch: &[NewReport],
         dedup_window_secs: i64,
     ) -> Result<Vec<bool>, StoreError> {
+        const COLUMNS: usize = 20;
+        const ROWS: usize = 200;
         let window = dedup_window_secs.max(1);
+        // (fingerprint, bucket) -> (index of the first report, how many).
+        let mut groups: Vec<(usize, i64)> = Vec::new();
+        let mut seen: std::collections::HashMap<(&str, i64), usize> =
+            std::collections::HashMap::new();
+        for (i, r) in batch.iter().enumerate() {
+            let key = (r.fingerprint.as_str(), r.received_at / window);
+            match seen.get(&key) {
+                Some(&g) => groups[g].1 += 1,
+                None => {
+                    seen.insert(key, groups.len());
+                    groups.push((i, 1));
+                }
+            }
+        }
+        // The count each group's row has after the insert.
+        let mut after: std::collections::HashMap<(String, i64), i64> =
+            std::collections::HashMap::new();
+        let sigil = match self {
+            Self::Sqlite(_) => '?',
+            Self::Postgres(_) => '$',
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
-            let mut duplicates = Vec::with_capacity(batch.len());
-            for r in batch {
-                let row = sqlx::query(
+            for chunk in groups.chunks(ROWS) {
+                let mut sql = String::from(
                     "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
                      app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
-                     known_pins, client_time, client_ip) \
-                     VALUES ($1, $2, $3, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-                     ON CONFLICT (fingerprint, bucket) DO UPDATE SET count = reports.count + 1, last_seen = excluded.last_seen \
-                     RETURNING count",
-                )
-                .bind(&r.fingerprint)
-                .bind(r.received_at / window)
-                .bind(r.received_at)
-                .bind(&r.app)
-                .bind(&r.host)
-                .bind(r.port)
-                .bind(&r.format)
-                .bind(&r.app_version)
-                .bind(&r.platform)
-                .bind(r.manifest_version)
-                .bind(r.cohort)
-                .bind(&r.class)
-                .bind(&r.reason)
-                .bind(r.validation_result)
-                .bind(r.enforced.map(i64::from))
-                .bind(&r.chain)
-                .bind(&r.known_pins)
-                .bind(r.client_time)
-                .bind(&r.client_ip)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|cause| self.error(cause))?;
-                let count: i64 = row.try_get(0).map_err(|cause| self.error(cause))?;
-                duplicates.push(count > 1);
+                     known_pins, client_time, client_ip) VALUES ",
+                );
+                for row in 0..chunk.len() {
+                    let p = row * COLUMNS;
+                    if row > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('(');
+                    // received_at and last_seen share one parameter, so
+                    // the placeholders are numbered: `$N` for PostgreSQL,
+                    // `?N` for SQLite (whose driver looks `$N` up by name,
+                    // once per parameter, which costs a scan each).
+                    let numbers: Vec<String> = (1..=COLUMNS)
+                        .map(|c| format!("{sigil}{}", p + c))
+                        .collect();
+                    sql.push_str(&format!(
+                        "{}, {}, {}, {}, {}",
+                        numbers[0], numbers[1], numbers[2], numbers[2], numbers[3]
+                    ));
+                    for n in &numbers[4..] {
+                        sql.push_str(", ");
+                        sql.push_str(n);
+                    }
+                    sql.push(')');
+                }
+                sql.push_str(
+                    " ON CONFLICT (fingerprint, bucket) DO UPDATE SET count = reports.count + excluded.count, \
+                     last_seen = excluded.last_seen RETURNING fingerprint, bucket, count",
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &(i, n) in chunk {
+                    let r = &batch[i];
+                    query = query
+                        .bind(&r.fingerprint)
+                        .bind(r.received_at / window)
+                        .bind(r.received_at)
+                        .bind(n)
+                        .bind(&r.app)
+                        .bind(&r.host)
+                        .bind(r.port)
+                        .bind(&r.format)
+                        .bind(&r.app_version)
+                        .bind(&r.platform)
+                        .bind(r.manifest_version)
+                        .bind(r.cohort)
+                        .bind(&r.class)
+                        .bind(&r.reason)
+                        .bind(r.validation_result)
+                        .bind(r.enforced.map(i64::from))
+                        .bind(&r.chain)
+                        .bind(&r.known_pins)
+                        .bind(r.client_time)
+                        .bind(&r.client_ip);
+                }
+                let rows = query.fetch_all(&mut *tx).await.map_err(|cause| self.error(cause))?;
+                for row in rows {
+                    let key: (String, i64) = (
+                        row.try_get(0).map_err(|cause| self.error(cause))?,
+                        row.try_get(1).map_err(|cause| self.error(cause))?,
+                    );
+                    let count: i64 = row.try_get(2).map_err(|cause| self.error(cause))?;
+                    after.insert(key, count);
+                }
             }
             tx.commit().await.map_err(|cause| self.error(cause))?;
-            Ok(duplicates)
-        })
+        });
+        // A group's first report is new when the row holds just the group;
+        // every later report of a group is a duplicate.
+        let mut duplicate = vec![true; batch.len()];
+        for &(i, n) in &groups {
+            let r = &batch[i];
+            let total = after
+                .get(&(r.fingerprint.clone(), r.received_at / window))
+                .copied()
+                .unwrap_or(n + 1);
+            duplicate[i] = total > n;
+        }
+        Ok(duplicate)
     }
 
     /// Failures per value of `column` (a fixed column name, never input).
