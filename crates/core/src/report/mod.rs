@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::pin::SpkiPin;
-use crate::{Certificate, Item, decode};
+use crate::Certificate;
 
 /// The largest report body taken.
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
@@ -198,15 +198,16 @@ fn valid_host(host: &str) -> bool {
 fn parse_chain(key: &str, pems: &[&str]) -> Result<Vec<ReportedCert>, ReportError> {
     let mut chain = Vec::with_capacity(pems.len());
     for (i, pem) in pems.iter().enumerate() {
-        let decoded =
-            decode(pem.as_bytes()).map_err(|e| ReportError(format!("{key}[{i}]: {e}")))?;
-        if let Some(e) = decoded.errors.first() {
-            return bad(format!("{key}[{i}]: {e}"));
-        }
-        let cert: &Certificate = match decoded.order.first().map(|f| &f.item) {
-            Some(Item::Certificate(n)) if decoded.order.len() == 1 => &decoded.certificates[*n],
+        use rustls_pki_types::pem::PemObject as _;
+        // Exactly one CERTIFICATE block, nothing else.
+        let mut blocks = rustls_pki_types::CertificateDer::pem_slice_iter(pem.as_bytes());
+        let der = match (blocks.next(), blocks.next()) {
+            (Some(Ok(der)), None) => der,
+            (Some(Err(e)), _) => return bad(format!("{key}[{i}]: {e}")),
             _ => return bad(format!("{key}[{i}]: not exactly one PEM certificate")),
         };
+        let cert = Certificate::from_der(der.as_ref(), i)
+            .map_err(|e| ReportError(format!("{key}[{i}]: {e}")))?;
         let facts = cert
             .facts()
             .map_err(|e| ReportError(format!("{key}[{i}]: {e}")))?;
