@@ -107,6 +107,62 @@ fn document() -> Value {
                     }
                 }
             },
+            "/v1/reports": {
+                "post": {
+                    "summary": "A pin-failure report: RFC 7469 section 3, TrustKit (iOS, Android) or pinwarden-rustls JSON",
+                    "description": "Answered 202 only once the report is committed to the store. At most 64 KiB; rate-limited per source and app.",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["hostname"] } } } },
+                    "responses": {
+                        "202": { "description": "Stored (or counted as a duplicate), with its class", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Accepted" } } } },
+                        "400": { "description": "Not a valid report; the detail names the field", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "413": { "description": "Larger than 64 KiB", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "429": { "description": "Too many reports from this source for this app (Retry-After)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "503": { "description": "The queue is full or the store failed (Retry-After)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
+            },
+            "/v1/reports/{app}": {
+                "parameters": [{ "$ref": "#/components/parameters/App" }],
+                "post": {
+                    "summary": "A pin-failure report for an app (the path names the app)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["hostname"] } } } },
+                    "responses": {
+                        "202": { "description": "Stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Accepted" } } } },
+                        "400": { "description": "Not a valid report or app name", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+                    }
+                }
+            },
+            "/api/v1/reports/summary": {
+                "get": {
+                    "summary": "Failures per day and by host, app, app version, manifest version, cohort and class",
+                    "parameters": [
+                        { "name": "days", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 365 } },
+                        { "name": "app", "in": "query", "schema": { "type": "string" } },
+                        { "name": "host", "in": "query", "schema": { "type": "string" } },
+                        { "name": "class", "in": "query", "schema": { "$ref": "#/components/schemas/FailureClass" } }
+                    ],
+                    "responses": { "200": { "description": "The aggregates" } }
+                }
+            },
+            "/api/v1/reports": {
+                "get": {
+                    "summary": "The newest reports, with their chains",
+                    "parameters": [
+                        { "name": "days", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 365 } },
+                        { "name": "app", "in": "query", "schema": { "type": "string" } },
+                        { "name": "host", "in": "query", "schema": { "type": "string" } },
+                        { "name": "class", "in": "query", "schema": { "$ref": "#/components/schemas/FailureClass" } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }
+                    ],
+                    "responses": { "200": { "description": "Reports, newest first" } }
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics: reports accepted, rejected (by reason) and deduplicated, queue depth, store latency",
+                    "responses": { "200": { "description": "Prometheus text format", "content": { "text/plain": {} } } }
+                }
+            },
             "/api/v1/scenarios": {
                 "get": {
                     "summary": "Saved what-if scenarios, by name",
@@ -156,6 +212,16 @@ fn document() -> Value {
                 "AdminOff": { "description": "The server runs without an admin token", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
             },
             "schemas": {
+                "FailureClass": { "enum": ["rotation-drift", "possible-interception", "clock-skew", "expired-pin-set", "misconfiguration"] },
+                "Accepted": {
+                    "type": "object",
+                    "required": ["class", "reason", "duplicate"],
+                    "properties": {
+                        "class": { "$ref": "#/components/schemas/FailureClass" },
+                        "reason": { "type": "string" },
+                        "duplicate": { "type": "boolean" }
+                    }
+                },
                 "Envelope": {
                     "type": "object",
                     "required": ["payload", "payloadType", "signatures"],

@@ -162,6 +162,11 @@ fn the_openapi_document_and_the_page() {
         ("/v1/admin/manifests/{app}", "put"),
         ("/v1/admin/manifests/{app}", "get"),
         ("/v1/admin/rollouts/{app}", "post"),
+        ("/v1/reports", "post"),
+        ("/v1/reports/{app}", "post"),
+        ("/api/v1/reports/summary", "get"),
+        ("/api/v1/reports", "get"),
+        ("/metrics", "get"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path}");
     }

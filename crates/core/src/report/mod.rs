@@ -14,8 +14,8 @@ pub use classify::{Classification, FailureClass, classify};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::pin::SpkiPin;
 use crate::Certificate;
+use crate::pin::SpkiPin;
 
 /// The largest report body taken.
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;

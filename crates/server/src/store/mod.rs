@@ -172,7 +172,14 @@ impl Store {
                 .foreign_keys(true)
                 // 64 MiB of page cache: report inserts touch random index pages.
                 .pragma("cache_size", "-65536");
-            let pool = SqlitePool::connect_with(options).await.map_err(database)?;
+            // Few connections: SQLite has one writer anyway, and each
+            // connection's sqlx worker thread spins (sched_yield) while it
+            // waits for work, taking CPU from the requests.
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(options)
+                .await
+                .map_err(database)?;
             Self::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(database)?;
