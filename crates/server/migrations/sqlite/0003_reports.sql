@@ -26,4 +26,3 @@ CREATE TABLE reports (
 );
 CREATE UNIQUE INDEX reports_dedup ON reports (fingerprint, bucket);
 CREATE INDEX reports_received ON reports (received_at);
-CREATE INDEX reports_app ON reports (app, received_at);

@@ -211,6 +211,14 @@ impl Store {
         Ok(store)
     }
 
+    /// The SQLite file, for a store that is one.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Self::Sqlite(pool) => Some(pool.connect_options().get_filename().to_owned()),
+            Self::Postgres(_) => None,
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self {

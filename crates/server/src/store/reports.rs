@@ -8,7 +8,7 @@ use super::{Store, StoreError, on_pool};
 /// A report ready to store.
 #[derive(Clone, Debug)]
 pub struct NewReport {
-    /// SHA-256 (hex) of what makes two reports the same failure.
+    /// SHA-256 (first 16 bytes, hex) of what makes two reports the same failure.
     pub fingerprint: String,
     /// Unix seconds.
     pub received_at: i64,

@@ -18,6 +18,7 @@ use crate::store::{NewReport, Store, StoreError};
 pub(crate) mod api;
 pub mod guard;
 mod ratelimit;
+mod sqlite_writer;
 
 pub(crate) use ratelimit::RateLimiter;
 
@@ -108,7 +109,30 @@ impl Telemetry {
             limiter: RateLimiter::new(config.burst, config.per_second),
             config,
         });
-        tokio::spawn(writer(store.clone(), rx, this.config.clone()));
+        let window = i64::try_from(this.config.dedup_window.as_secs()).unwrap_or(3600);
+        let sqlite = store
+            .sqlite_path()
+            .map(|path| sqlite_writer::open(&path).map_err(|e| (path, e)));
+        match sqlite {
+            Some(Ok(conn)) => {
+                let batch = this.config.batch;
+                std::thread::Builder::new()
+                    .name("pinwarden-reports".into())
+                    .spawn(move || sqlite_writer::run(conn, rx, batch, window))
+                    .map_err(|e| eprintln!("pinwarden: starting the report writer: {e}"))
+                    .ok();
+            }
+            Some(Err((path, e))) => {
+                eprintln!(
+                    "pinwarden: opening {} for reports: {e}; using the shared pool",
+                    path.display()
+                );
+                tokio::spawn(writer(store.clone(), rx, this.config.clone()));
+            }
+            None => {
+                tokio::spawn(writer(store.clone(), rx, this.config.clone()));
+            }
+        }
         tokio::spawn(retention(store, this.config.retention_days));
         this
     }

@@ -1,0 +1,122 @@
+//! The report writer for SQLite: its own thread and its own connection
+//! (rusqlite, on the same file as the sqlx pool), one prepared statement
+//! reused for every row, one transaction per batch. sqlx's SQLite driver
+//! hands every operation to a worker thread; for the hottest write path that
+//! hand-off cost more than SQLite itself (see bench/BENCHMARKS.md).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, params};
+use tokio::sync::mpsc;
+
+use super::Job;
+use crate::store::NewReport;
+
+/// Opens the writer's connection with the pool's durability settings.
+pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    Ok(conn)
+}
+
+/// Stores a batch in one transaction; for each report whether it was a
+/// duplicate. Same failures in the batch are folded first.
+pub(crate) fn insert(
+    conn: &mut Connection,
+    batch: &[NewReport],
+    window: i64,
+) -> rusqlite::Result<Vec<bool>> {
+    let window = window.max(1);
+    let mut groups: Vec<(usize, i64)> = Vec::new();
+    let mut seen: HashMap<(&str, i64), usize> = HashMap::new();
+    for (i, r) in batch.iter().enumerate() {
+        let key = (r.fingerprint.as_str(), r.received_at / window);
+        match seen.get(&key) {
+            Some(&g) => groups[g].1 += 1,
+            None => {
+                seen.insert(key, groups.len());
+                groups.push((i, 1));
+            }
+        }
+    }
+    let mut duplicate = vec![true; batch.len()];
+    let tx = conn.transaction()?;
+    {
+        let mut statement = tx.prepare_cached(
+            "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
+             app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
+             known_pins, client_time, client_ip) \
+             VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
+             ON CONFLICT (fingerprint, bucket) DO UPDATE SET count = reports.count + excluded.count, \
+             last_seen = excluded.last_seen RETURNING count",
+        )?;
+        for &(i, n) in &groups {
+            let r = &batch[i];
+            let total: i64 = statement.query_row(
+                params![
+                    r.fingerprint,
+                    r.received_at / window,
+                    r.received_at,
+                    n,
+                    r.app,
+                    r.host,
+                    r.port,
+                    r.format,
+                    r.app_version,
+                    r.platform,
+                    r.manifest_version,
+                    r.cohort,
+                    r.class,
+                    r.reason,
+                    r.validation_result,
+                    r.enforced.map(i64::from),
+                    r.chain,
+                    r.known_pins,
+                    r.client_time,
+                    r.client_ip,
+                ],
+                |row| row.get(0),
+            )?;
+            duplicate[i] = total > n;
+        }
+    }
+    tx.commit()?;
+    Ok(duplicate)
+}
+
+/// The writer loop: whatever is queued becomes one transaction.
+pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, batch: usize, window: i64) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < batch.max(1) {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
+        let reports: Vec<NewReport> = jobs.iter().map(|j| j.report.clone()).collect();
+        let started = Instant::now();
+        let result = insert(&mut conn, &reports, window);
+        metrics::histogram!("pinwarden_report_store_seconds")
+            .record(started.elapsed().as_secs_f64());
+        match result {
+            Ok(duplicates) => {
+                for (job, duplicate) in jobs.into_iter().zip(duplicates) {
+                    let _ = job.done.send(Ok(duplicate));
+                }
+            }
+            Err(e) => {
+                eprintln!("pinwarden: storing reports: {e}");
+                for job in jobs {
+                    let _ = job.done.send(Err(()));
+                }
+            }
+        }
+    }
+}
