@@ -114,3 +114,84 @@ fn scenarios_are_checked_before_saving() {
         assert!(e.contains(needle), "{e}");
     }
 }
+
+fn new_report(host: &str, fingerprint: &str, at: i64) -> pinwarden_server::store::NewReport {
+    pinwarden_server::store::NewReport {
+        fingerprint: fingerprint.into(),
+        received_at: at,
+        app: Some("mobile".into()),
+        host: host.into(),
+        port: 443,
+        format: "trustkit-ios".into(),
+        app_version: None,
+        platform: None,
+        manifest_version: Some(3),
+        cohort: Some(7),
+        class: "possible-interception".into(),
+        reason: "test".into(),
+        validation_result: Some(1),
+        enforced: Some(true),
+        chain: "[]".into(),
+        known_pins: "[]".into(),
+        client_time: None,
+        client_ip: None,
+    }
+}
+
+/// Duplicates within the window are counted on one row (also within one
+/// batch), retention deletes what is older, on both backends.
+async fn reports_dedup_and_retention(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let batch = [
+        new_report("a.example", "fa", now),
+        new_report("a.example", "fa", now),
+        new_report("b.example", "fb", now - 40 * 86_400),
+    ];
+    assert_eq!(
+        store.insert_reports(&batch, 3600).await.unwrap(),
+        [false, true, false]
+    );
+    assert_eq!(
+        store.insert_reports(&batch[..1], 3600).await.unwrap(),
+        [true]
+    );
+    let filter = pinwarden_server::store::ReportFilter {
+        since: now - 365 * 86_400,
+        ..Default::default()
+    };
+    let summary = store.report_summary(&filter).await.unwrap();
+    assert_eq!(summary.total, 4);
+    assert_eq!(
+        store.report_hosts().await.unwrap(),
+        ["a.example", "b.example"]
+    );
+    assert_eq!(
+        store
+            .failures_by_cohort("mobile", 3, now - 60)
+            .await
+            .unwrap(),
+        [(7, 3)]
+    );
+    assert_eq!(
+        store
+            .delete_reports_before(now - 30 * 86_400)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.report_hosts().await.unwrap(), ["a.example"]);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn reports_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    reports_dedup_and_retention(&format!("sqlite://{}/pw.db", dir.path().display())).await;
+}
+
+#[tokio::test]
+async fn reports_on_postgres() {
+    let db = PostgresDb::create();
+    reports_dedup_and_retention(&db.url).await;
+}
