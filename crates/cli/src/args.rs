@@ -38,6 +38,28 @@ pub(crate) enum Command {
     /// Signed pin manifests: keys, signing, verification, static publishing.
     #[command(subcommand)]
     Manifest(ManifestCommand),
+    /// Certificate Transparency: tree head checks (the monitor comes next).
+    #[command(subcommand)]
+    Ct(CtCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CtCommand {
+    /// Verify a log's get-sth answer against its key (exit 1 when it doesn't verify).
+    VerifySth(VerifySthArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifySthArgs {
+    /// The get-sth JSON (file, or - for stdin).
+    #[arg(value_name = "STH")]
+    pub(crate) sth: String,
+    /// The log's key: base64 of its DER SubjectPublicKeyInfo, as in the log list.
+    #[arg(long, value_name = "BASE64")]
+    pub(crate) log_key: String,
+    /// Output as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

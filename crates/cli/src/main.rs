@@ -13,6 +13,7 @@ mod args;
 mod assess_cmd;
 mod chains;
 mod check_cmd;
+mod ct_cmd;
 mod export_cmd;
 mod init_cmd;
 mod interactive;
@@ -47,6 +48,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Assess(a) => assess_cmd::run(a),
         args::Command::Serve(a) => serve_cmd::run(a),
         args::Command::Manifest(c) => manifest_cmd::run(c),
+        args::Command::Ct(c) => ct_cmd::run(c),
         args::Command::Runbook(a) => {
             let policy = policy_file::load(&a.policy)?;
             if let Some(id) = &a.app

@@ -7,7 +7,9 @@
 //! monitor build on it.
 
 mod merkle;
+mod sth;
 
 pub use merkle::{
     CompactRange, Hash, ProofError, leaf_hash, node_hash, verify_consistency, verify_inclusion,
 };
+pub use sth::{LogKey, SignedTreeHead, SthError, tree_head_tbs};

@@ -6,6 +6,7 @@ mod assess_cmd;
 mod bad_input;
 mod browser;
 mod check_cmd;
+mod ct_cmd;
 mod curl_pinned;
 mod export_parsers;
 mod golden;
