@@ -19,6 +19,7 @@ mod reports;
 pub(crate) mod scenarios;
 
 pub use manifests::{RolloutEvent, RolloutState, StoredManifest};
+pub(crate) use reports::fold;
 pub use reports::{Count, NewReport, ReportFilter, StoredReport, Summary};
 pub use scenarios::{Scenario, ScenarioError};
 

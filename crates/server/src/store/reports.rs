@@ -124,6 +124,24 @@ pub struct Summary {
     pub by_class: Vec<Count>,
 }
 
+/// Folds reports of the same failure in a batch (same fingerprint, same
+/// dedup bucket): (index of the first report, how many), in batch order.
+pub(crate) fn fold(batch: &[NewReport], window: i64) -> Vec<(usize, i64)> {
+    let mut groups: Vec<(usize, i64)> = Vec::new();
+    let mut seen: std::collections::HashMap<(&str, i64), usize> = std::collections::HashMap::new();
+    for (i, r) in batch.iter().enumerate() {
+        let key = (r.fingerprint.as_str(), r.received_at / window.max(1));
+        match seen.get(&key) {
+            Some(&g) => groups[g].1 += 1,
+            None => {
+                seen.insert(key, groups.len());
+                groups.push((i, 1));
+            }
+        }
+    }
+    groups
+}
+
 const WHERE: &str = "received_at >= $1 AND ($2 IS NULL OR app = $2) AND ($3 IS NULL OR host = $3) AND ($4 IS NULL OR class = $4)";
 
 impl Store {
@@ -141,20 +159,7 @@ impl Store {
         const COLUMNS: usize = 20;
         const ROWS: usize = 200;
         let window = dedup_window_secs.max(1);
-        // (fingerprint, bucket) -> (index of the first report, how many).
-        let mut groups: Vec<(usize, i64)> = Vec::new();
-        let mut seen: std::collections::HashMap<(&str, i64), usize> =
-            std::collections::HashMap::new();
-        for (i, r) in batch.iter().enumerate() {
-            let key = (r.fingerprint.as_str(), r.received_at / window);
-            match seen.get(&key) {
-                Some(&g) => groups[g].1 += 1,
-                None => {
-                    seen.insert(key, groups.len());
-                    groups.push((i, 1));
-                }
-            }
-        }
+        let groups = fold(batch, window);
         // The count each group's row has after the insert.
         let mut after: std::collections::HashMap<(String, i64), i64> =
             std::collections::HashMap::new();

@@ -153,35 +153,50 @@ impl Telemetry {
     }
 }
 
+/// `first` and whatever else is queued, up to `batch` jobs.
+fn gather(first: Job, rx: &mut mpsc::Receiver<Job>, batch: usize) -> Vec<Job> {
+    let mut jobs = vec![first];
+    while jobs.len() < batch.max(1) {
+        match rx.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+    metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
+    jobs
+}
+
+/// Answers every job of a batch: duplicate or not, or the failure.
+fn answer(jobs: Vec<Job>, result: Result<Vec<bool>, String>, started: Instant) {
+    metrics::histogram!("pinwarden_report_store_seconds").record(started.elapsed().as_secs_f64());
+    match result {
+        Ok(duplicates) => {
+            for (job, duplicate) in jobs.into_iter().zip(duplicates) {
+                let _ = job.done.send(Ok(duplicate));
+            }
+        }
+        Err(e) => {
+            eprintln!("pinwarden: storing reports: {e}");
+            for job in jobs {
+                let _ = job.done.send(Err(()));
+            }
+        }
+    }
+}
+
+/// The writer for PostgreSQL (and SQLite when its own connection can't be
+/// opened): batches through the shared pool.
 async fn writer(store: Store, mut rx: mpsc::Receiver<Job>, config: TelemetryConfig) {
     let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
     while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < config.batch.max(1) {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
+        let jobs = gather(first, &mut rx, config.batch);
         let reports: Vec<NewReport> = jobs.iter().map(|j| j.report.clone()).collect();
         let started = Instant::now();
-        let result = store.insert_reports(&reports, window).await;
-        metrics::histogram!("pinwarden_report_store_seconds")
-            .record(started.elapsed().as_secs_f64());
-        match result {
-            Ok(duplicates) => {
-                for (job, duplicate) in jobs.into_iter().zip(duplicates) {
-                    let _ = job.done.send(Ok(duplicate));
-                }
-            }
-            Err(e) => {
-                log_store_error(&e);
-                for job in jobs {
-                    let _ = job.done.send(Err(()));
-                }
-            }
-        }
+        let result = store
+            .insert_reports(&reports, window)
+            .await
+            .map_err(|e| e.to_string());
+        answer(jobs, result, started);
     }
 }
 

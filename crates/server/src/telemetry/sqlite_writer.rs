@@ -4,15 +4,14 @@
 //! hands every operation to a worker thread; for the hottest write path that
 //! hand-off cost more than SQLite itself (see bench/BENCHMARKS.md).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 use tokio::sync::mpsc;
 
-use super::Job;
-use crate::store::NewReport;
+use super::{Job, answer, gather};
+use crate::store::{NewReport, fold};
 
 /// Opens the writer's connection with the pool's durability settings.
 pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -32,18 +31,7 @@ pub(crate) fn insert(
     window: i64,
 ) -> rusqlite::Result<Vec<bool>> {
     let window = window.max(1);
-    let mut groups: Vec<(usize, i64)> = Vec::new();
-    let mut seen: HashMap<(&str, i64), usize> = HashMap::new();
-    for (i, r) in batch.iter().enumerate() {
-        let key = (r.fingerprint.as_str(), r.received_at / window);
-        match seen.get(&key) {
-            Some(&g) => groups[g].1 += 1,
-            None => {
-                seen.insert(key, groups.len());
-                groups.push((i, 1));
-            }
-        }
-    }
+    let groups = fold(batch, window);
     let mut duplicate = vec![true; batch.len()];
     let tx = conn.transaction()?;
     {
@@ -92,31 +80,10 @@ pub(crate) fn insert(
 /// The writer loop: whatever is queued becomes one transaction.
 pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, batch: usize, window: i64) {
     while let Some(first) = rx.blocking_recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < batch.max(1) {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
+        let jobs = gather(first, &mut rx, batch);
         let reports: Vec<NewReport> = jobs.iter().map(|j| j.report.clone()).collect();
         let started = Instant::now();
-        let result = insert(&mut conn, &reports, window);
-        metrics::histogram!("pinwarden_report_store_seconds")
-            .record(started.elapsed().as_secs_f64());
-        match result {
-            Ok(duplicates) => {
-                for (job, duplicate) in jobs.into_iter().zip(duplicates) {
-                    let _ = job.done.send(Ok(duplicate));
-                }
-            }
-            Err(e) => {
-                eprintln!("pinwarden: storing reports: {e}");
-                for job in jobs {
-                    let _ = job.done.send(Err(()));
-                }
-            }
-        }
+        let result = insert(&mut conn, &reports, window).map_err(|e| e.to_string());
+        answer(jobs, result, started);
     }
 }
