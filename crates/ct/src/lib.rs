@@ -6,9 +6,11 @@
 //! and static-ct-api), STH and checkpoint signatures, and the pin-aware
 //! monitor build on it.
 
+mod loglist;
 mod merkle;
 mod sth;
 
+pub use loglist::{Api, Interval, Log, LogListError, parse_log_list};
 pub use merkle::{
     CompactRange, Hash, ProofError, leaf_hash, node_hash, verify_consistency, verify_inclusion,
 };

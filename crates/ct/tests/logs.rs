@@ -1,5 +1,6 @@
-//! Signed tree heads made and signed by openssl (ECDSA P-256 and RSA-2048),
-//! verified by pinwarden-ct; any change to the head or the key is refused.
+//! Log keys, signed tree heads and log lists, with keys, ids and signatures
+//! made by openssl: tree heads verify and any change is refused; v3 log lists
+//! (RFC 6962 and tiled logs) are read, and a bad entry is named.
 
 use std::path::Path;
 use std::process::Command;
@@ -134,4 +135,85 @@ fn heads_signed_by_openssl_verify_and_changes_are_refused() {
         Err(SthError::Json(_))
     ));
     assert!(matches!(LogKey::from_base64("AAAA"), Err(SthError::Key(_))));
+}
+
+/// The log id openssl computes: SHA-256 of the DER SPKI, base64.
+fn log_id(dir: &Path, name: &str) -> String {
+    let der = openssl(
+        dir,
+        &[
+            "pkey",
+            "-in",
+            &format!("{name}.pem"),
+            "-pubout",
+            "-outform",
+            "DER",
+        ],
+    );
+    std::fs::write(dir.join("spki.der"), der).unwrap();
+    STANDARD.encode(openssl(dir, &["dgst", "-sha256", "-binary", "spki.der"]))
+}
+
+#[test]
+fn a_v3_log_list_with_tiled_logs_is_read_and_bad_entries_are_named() {
+    use pinwarden_ct::{Api, parse_log_list};
+    let dir = tempfile::tempdir().unwrap();
+    let classic = key(dir.path(), "classic", "ec");
+    let tiled = key(dir.path(), "tiled", "rsa");
+    let list = |classic_id: &str| {
+        serde_json::json!({
+            "version": "42.1",
+            "log_list_timestamp": "2026-11-29T00:00:00Z",
+            "operators": [{
+                "name": "Example Operator",
+                "email": ["ct@example.com"],
+                "logs": [{
+                    "description": "Example 2026h2",
+                    "log_id": classic_id,
+                    "key": classic,
+                    "url": "https://ct.example.com/2026h2/",
+                    "mmd": 86400,
+                    "state": {"usable": {"timestamp": "2026-01-01T00:00:00Z"}},
+                    "temporal_interval": {"start_inclusive": "2026-07-01T00:00:00Z", "end_exclusive": "2027-01-01T00:00:00Z"}
+                }],
+                "tiled_logs": [{
+                    "description": "Example Static 2027",
+                    "log_id": log_id(dir.path(), "tiled"),
+                    "key": tiled,
+                    "submission_url": "https://submit.example.com/2027/",
+                    "monitoring_url": "https://tiles.example.com/2027/",
+                    "mmd": 60,
+                    "state": {"qualified": {"timestamp": "2026-11-01T00:00:00Z"}}
+                }]
+            }]
+        })
+        .to_string()
+    };
+    let logs = parse_log_list(list(&log_id(dir.path(), "classic")).as_bytes()).unwrap();
+    assert_eq!(logs.len(), 2);
+    assert_eq!(
+        logs[0].api,
+        Api::Rfc6962 {
+            url: "https://ct.example.com/2026h2/".into()
+        }
+    );
+    assert_eq!(logs[0].state.as_deref(), Some("usable"));
+    assert_eq!(
+        logs[0].interval.as_ref().unwrap().end_exclusive,
+        "2027-01-01T00:00:00Z"
+    );
+    assert!(
+        matches!(logs[1].api, Api::Tiled { ref monitoring_url, .. } if monitoring_url == "https://tiles.example.com/2027/")
+    );
+    assert_eq!(logs[1].mmd, 60);
+
+    let wrong = STANDARD.encode([0u8; 32]);
+    let e = parse_log_list(list(&wrong).as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Example Operator / Example 2026h2") && e.contains("not the SHA-256 of the key"),
+        "{e}"
+    );
+    assert!(parse_log_list(b"{\"operators\": 3}").is_err());
 }
