@@ -267,7 +267,7 @@ async fn a_bad_candidate_is_halted_by_the_guard() {
     );
     assert_eq!(w.state.manifests.served(APP).unwrap().rollout, Some(0));
     // The banner is on the pages.
-    let page = reqwest_free_get(&w.url, "/manifests").await;
+    let page = get_page(&w.url, "/manifests").await;
     assert!(
         page.contains("class=\"banner\"") && page.contains("rollout guard"),
         "{page}"
@@ -297,7 +297,7 @@ async fn a_good_candidate_is_left_alone() {
 }
 
 /// A GET over a plain socket (the test needs no HTTP client for one page).
-async fn reqwest_free_get(base: &str, path: &str) -> String {
+async fn get_page(base: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let addr = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).await.unwrap();
