@@ -19,6 +19,7 @@
 //! # Ok::<(), pinwarden_core::PinError>(())
 //! ```
 
+pub mod caa;
 mod cert;
 mod chain;
 pub mod check;
