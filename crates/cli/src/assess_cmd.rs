@@ -138,6 +138,11 @@ fn markdown(report: &Report) -> String {
             s.facts.join("; ")
         );
     }
+    let _ = writeln!(out, "\n## Gates\n");
+    for gate in &report.gates {
+        let state = if gate.closed { "applies" } else { "passed" };
+        let _ = writeln!(out, "- {state}: {}", gate.rule);
+    }
     let _ = writeln!(out, "\n## The five questions\n");
     for (n, q) in report.questions.iter().enumerate() {
         let _ = writeln!(
