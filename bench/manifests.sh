@@ -10,6 +10,8 @@
 #   in a temp dir) + upload ==> nginx with the same bytes ==> check both
 #   answer the same body ==> wrk, rounds alternating the order ==> medians, ratio
 set -euo pipefail
+# shellcheck source=bench/nginx.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nginx.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -48,32 +50,12 @@ nginx_port=18482
   --admin-token-file "$work/token" >"$work/serve.log" 2>&1 &
 pids+=($!)
 
-mkdir -p "$work/www/v1/manifests" "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location /v1/manifests/ {
-      root $work/www;
+mkdir -p "$work/www/v1/manifests"
+start_nginx "$work" "$nginx_port" 'location /v1/manifests/ {
+      root '"$work"'/www;
       default_type application/json;
       add_header Cache-Control "public, max-age=60";
-    }
-  }
-}
-CONF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+    }'
 
 for _ in $(seq 50); do
   curl -s -o /dev/null "http://127.0.0.1:$pw_port/api/v1/assess" && curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break

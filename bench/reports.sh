@@ -8,6 +8,8 @@
 #   ROUNDS=3 SECS=5 CONNS=32 bash bench/reports.sh
 #   PG=postgres://postgres@127.0.0.1:5432/postgres bash bench/reports.sh   # where to make the bench database
 set -euo pipefail
+# shellcheck source=bench/nginx.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nginx.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -72,28 +74,7 @@ end
 open(sys.argv[2], "w").write(lua)
 PY
 
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:18492;
-    location /v1/reports { return 204; }
-  }
-}
-CONF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+start_nginx "$work" 18492 'location /v1/reports { return 204; }'
 
 start_pw() { # $1 = port, $2 = database URL
   "$pw" serve --listen "127.0.0.1:$1" --policy "$root/examples/pinwarden.toml" --database "$2" \
