@@ -52,6 +52,14 @@ pub enum Error {
         /// The decoder's explanation.
         reason: String,
     },
+    /// The CA dataset (built in, or a file given with `--cas`) is unusable.
+    #[error("CA dataset {file}: {reason}")]
+    CaDataset {
+        /// The file.
+        file: String,
+        /// What is wrong in it, and where.
+        reason: String,
+    },
     /// A pin set can't be exported to a format.
     #[error("can't export to {format}: {reason}")]
     Export {

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod caa;
+pub mod cadata;
 mod cert;
 mod chain;
 pub mod check;
