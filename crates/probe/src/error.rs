@@ -57,6 +57,36 @@ pub enum Error {
         /// The target as given.
         target: String,
     },
+    /// A name given for a CAA lookup is not a domain name.
+    #[error("{name:?} is not a domain name: {reason}")]
+    CaaName {
+        /// The name as given.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// The system's resolver configuration could not be read.
+    #[error(
+        "can't read the system's DNS configuration (/etc/resolv.conf): {reason}; name a server instead (--dns-server IP:PORT)"
+    )]
+    ResolverConfig {
+        /// Why.
+        reason: String,
+    },
+    /// A CAA query got no usable answer (SERVFAIL, REFUSED, a timeout, a
+    /// malformed message). This is not "no CAA": a CA that can't look CAA
+    /// up does not issue (RFC 8659 §3), so nothing can be concluded.
+    #[error(
+        "CAA lookup for {name} failed when asking for {queried}: {reason} (not the same as no CAA: a CA won't issue while CAA can't be looked up)"
+    )]
+    CaaLookup {
+        /// The name whose relevant CAA RRset was being searched for.
+        name: String,
+        /// The name being queried when it failed (the name or an ancestor).
+        queried: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A roots file could not be read.
     #[error("roots file {path}: {reason}")]
     Roots {

@@ -16,11 +16,13 @@
 //! # Ok(()) }
 //! ```
 
+mod caa;
 mod error;
 mod observe;
 mod roots;
 mod target;
 
+pub use caa::{CaaError, CaaResolver, RelevantCaa};
 pub use error::Error;
 pub use observe::{Probe, ProbeOptions, Verdict, probe, probe_many};
 pub use roots::{RootSource, Roots};

@@ -1,10 +1,13 @@
 //! Test fixtures for pinwarden: certificate hierarchies made with rcgen and
-//! local TLS servers made with rustls, throwaway PostgreSQL databases. Nothing here is for production.
+//! local TLS servers made with rustls, throwaway PostgreSQL databases,
+//! an authoritative DNS server (knotd) on loopback. Nothing here is for production.
 
+mod dns;
 mod pki;
 mod postgres;
 mod tls_server;
 
+pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
 pub use pki::{Ca, KeyKind, Leaf, Pki};
 pub use postgres::{POSTGRES_ENV, PostgresDb};
 pub use tls_server::TlsServer;
