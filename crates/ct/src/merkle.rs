@@ -202,6 +202,29 @@ impl CompactRange {
         self.size += 1;
     }
 
+    /// The perfect subtrees' roots and heights, largest first.
+    pub fn nodes(&self) -> &[(Hash, u32)] {
+        &self.nodes
+    }
+
+    /// Rebuilds a range saved with [`Self::size`] and [`Self::nodes`];
+    /// refuses nodes that can't be the right edge of a tree of `size`.
+    pub fn from_parts(size: u64, nodes: Vec<(Hash, u32)>) -> Result<Self, String> {
+        let mut total: u64 = 0;
+        for (i, &(_, height)) in nodes.iter().enumerate() {
+            if height >= 64 || (i > 0 && height >= nodes[i - 1].1) {
+                return Err(format!(
+                    "compact range heights must strictly decrease: {height} at {i}"
+                ));
+            }
+            total += 1u64 << height;
+        }
+        if total != size {
+            return Err(format!("compact range covers {total} entries, not {size}"));
+        }
+        Ok(Self { size, nodes })
+    }
+
     /// The tree's root; the empty tree's is SHA-256 of nothing.
     pub fn root(&self) -> Hash {
         let mut nodes = self.nodes.iter().rev();

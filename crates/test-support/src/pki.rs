@@ -143,6 +143,50 @@ impl Ca {
     }
 }
 
+/// A precertificate and the certificate issued from it.
+#[derive(Debug)]
+pub struct Precert {
+    /// The precertificate, with the critical CT poison extension, DER.
+    pub der: Vec<u8>,
+    /// The final certificate: the same TBSCertificate without the poison.
+    pub final_der: Vec<u8>,
+    /// The DER SubjectPublicKeyInfo.
+    pub spki: Vec<u8>,
+}
+
+impl Ca {
+    /// A precertificate for `names` and its final certificate (RFC 6962
+    /// §3.1): same serial, key, names and validity; only the poison differs.
+    pub fn precert(&self, names: &[&str], kind: KeyKind) -> Precert {
+        let key = kind.generate();
+        let mut p = params(names.first().copied().unwrap_or("leaf"), names);
+        p.use_authority_key_identifier_extension = true;
+        let serial: Vec<u8> = (0..16)
+            .map(|i| (i * 37 + names.len() * 11 + 1) as u8)
+            .collect();
+        let mut serial = serial;
+        serial[0] &= 0x7f;
+        serial.extend_from_slice(&key.public_key_raw()[1..5]);
+        p.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+        let final_cert = p.signed_by(&key, &self.issuer).expect("rcgen signs a leaf");
+        // The poison: 1.3.6.1.4.1.11129.2.4.3, critical, ASN.1 NULL.
+        let mut poison = rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 3],
+            vec![0x05, 0x00],
+        );
+        poison.set_criticality(true);
+        p.custom_extensions.push(poison);
+        let precert = p
+            .signed_by(&key, &self.issuer)
+            .expect("rcgen signs a precertificate");
+        Precert {
+            der: precert.der().to_vec(),
+            final_der: final_cert.der().to_vec(),
+            spki: key.subject_public_key_info(),
+        }
+    }
+}
+
 impl Leaf {
     /// A self-signed server certificate (not a CA), as many test and
     /// appliance servers present.

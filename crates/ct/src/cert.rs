@@ -1,0 +1,138 @@
+//! What the monitor needs from a logged certificate or TBSCertificate: its
+//! DNS identities for the watchlist, and — for a match — its key, names and
+//! validity for the alert.
+
+use sha2::{Digest as _, Sha256};
+use x509_parser::certificate::{TbsCertificate, X509Certificate};
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::FromDer as _;
+
+use crate::entry::{EntryError, EntryKind};
+
+/// A logged certificate, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertInfo {
+    /// DNS names, lowercase, without a trailing dot: the SAN dNSNames and a
+    /// subject CN that looks like a host name, deduplicated, in order.
+    pub names: Vec<String>,
+    /// The DER SubjectPublicKeyInfo.
+    pub spki: Vec<u8>,
+    /// Subject distinguished name (RFC 4514 text).
+    pub subject: String,
+    /// Issuer distinguished name (RFC 4514 text).
+    pub issuer: String,
+    /// Start of validity, seconds since the Unix epoch.
+    pub not_before: i64,
+    /// End of validity, seconds since the Unix epoch.
+    pub not_after: i64,
+    /// Serial number, lowercase hex.
+    pub serial: String,
+}
+
+impl CertInfo {
+    /// Decodes an entry's certificate (X509) or TBSCertificate (precert).
+    pub fn parse(kind: EntryKind, der: &[u8]) -> Result<Self, EntryError> {
+        let bad = |e: String| EntryError {
+            field: match kind {
+                EntryKind::X509 => "certificate",
+                EntryKind::Precert => "tbs_certificate",
+            },
+            reason: e,
+        };
+        match kind {
+            EntryKind::X509 => {
+                let (rest, cert) =
+                    X509Certificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+                if !rest.is_empty() {
+                    return Err(bad(format!("{} bytes after the certificate", rest.len())));
+                }
+                Ok(Self::from_tbs(&cert.tbs_certificate))
+            }
+            EntryKind::Precert => {
+                let (rest, tbs) = TbsCertificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+                if !rest.is_empty() {
+                    return Err(bad(format!(
+                        "{} bytes after the TBSCertificate",
+                        rest.len()
+                    )));
+                }
+                Ok(Self::from_tbs(&tbs))
+            }
+        }
+    }
+
+    fn from_tbs(tbs: &TbsCertificate<'_>) -> Self {
+        Self {
+            names: dns_names(tbs),
+            spki: tbs.subject_pki.raw.to_vec(),
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            not_before: tbs.validity.not_before.timestamp(),
+            not_after: tbs.validity.not_after.timestamp(),
+            serial: hex(tbs.raw_serial()),
+        }
+    }
+
+    /// SHA-256 of the SubjectPublicKeyInfo, base64: the SPKI pin.
+    pub fn spki_sha256(&self) -> [u8; 32] {
+        Sha256::digest(&self.spki).into()
+    }
+}
+
+/// Only the DNS names: what the watchlist needs, for every entry.
+pub fn entry_names(kind: EntryKind, der: &[u8]) -> Result<Vec<String>, EntryError> {
+    let bad = |e: String| EntryError {
+        field: "certificate",
+        reason: e,
+    };
+    match kind {
+        EntryKind::X509 => {
+            let (_, cert) = X509Certificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+            Ok(dns_names(&cert.tbs_certificate))
+        }
+        EntryKind::Precert => {
+            let (_, tbs) = TbsCertificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+            Ok(dns_names(&tbs))
+        }
+    }
+}
+
+fn dns_names(tbs: &TbsCertificate<'_>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    };
+    if let Ok(Some(san)) = tbs.subject_alternative_name() {
+        for general in &san.value.general_names {
+            if let GeneralName::DNSName(name) = general {
+                push(name);
+            }
+        }
+    }
+    for cn in tbs.subject.iter_common_name() {
+        if let Ok(cn) = cn.as_str()
+            && looks_like_host(cn)
+        {
+            push(cn);
+        }
+    }
+    names
+}
+
+fn looks_like_host(text: &str) -> bool {
+    text.contains('.')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b'_'))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
