@@ -3,11 +3,13 @@
 //! an authoritative DNS server (knotd) on loopback. Nothing here is for production.
 
 mod dns;
+mod ct_log;
 mod pki;
 mod postgres;
 mod tls_server;
 
 pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
-pub use pki::{Ca, KeyKind, Leaf, Pki};
+pub use ct_log::{CtLog, Misbehaviour};
+pub use pki::{Ca, KeyKind, Leaf, Pki, Precert};
 pub use postgres::{POSTGRES_ENV, PostgresDb};
 pub use tls_server::TlsServer;
