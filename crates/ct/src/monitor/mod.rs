@@ -369,7 +369,6 @@ impl Monitor {
             state.position = verified_size;
             state.range = state.verified_range.clone();
             state.pending.clear();
-            state.target = None;
             return Err(MonitorError::Inconsistent {
                 log: name,
                 reason: format!(

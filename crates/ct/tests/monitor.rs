@@ -1,0 +1,288 @@
+//! The monitor against the local RFC 6962 log of test-support: real HTTP,
+//! a real Merkle tree, signed heads, and the log misbehaving on purpose.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pinwarden_core::{HostPattern, SpkiPin};
+use pinwarden_ct::monitor::alert::{Alert, Verdict};
+use pinwarden_ct::monitor::evaluate::{Expectations, KnownIssuer, PinRule};
+use pinwarden_ct::monitor::notify::JsonLines;
+use pinwarden_ct::monitor::{LogSource, Monitor, MonitorConfig, MonitorError, Retry};
+use pinwarden_ct::{LogClient, Watchlist, parse_log_list};
+use pinwarden_test_support::{Ca, CtLog, KeyKind, Misbehaviour};
+
+struct World {
+    log: CtLog,
+    root: Ca,
+    issuing: Ca,
+    other_root: Ca,
+    other_issuing: Ca,
+}
+
+impl World {
+    fn new() -> Self {
+        let root = Ca::root("Expected Root", KeyKind::EcdsaP256);
+        let issuing = root.intermediate("Expected Issuing CA", KeyKind::EcdsaP256);
+        let other_root = Ca::root("Other Root", KeyKind::EcdsaP256);
+        let other_issuing = other_root.intermediate("Other Issuing CA", KeyKind::EcdsaP256);
+        Self {
+            log: CtLog::start(),
+            root,
+            issuing,
+            other_root,
+            other_issuing,
+        }
+    }
+
+    /// A certificate entry for `names` from the expected or the other CA.
+    fn cert(&self, names: &[&str], expected: bool) -> u64 {
+        let (ca, root) = if expected {
+            (&self.issuing, &self.root)
+        } else {
+            (&self.other_issuing, &self.other_root)
+        };
+        let leaf = ca.leaf(names, KeyKind::EcdsaP256);
+        self.log
+            .add_x509(&[leaf.der, ca.der.clone(), root.der.clone()], 1_790_000_000_000)
+    }
+
+    fn precert(&self, names: &[&str]) -> u64 {
+        let pre = self.issuing.precert(names, KeyKind::EcdsaP256);
+        self.log.add_precert(
+            &pre.der,
+            &self.issuing.spki,
+            &[self.issuing.der.clone(), self.root.der.clone()],
+            1_790_000_000_000,
+        )
+    }
+
+    fn source(&self) -> LogSource {
+        let logs = parse_log_list(self.log.log_list_json().as_bytes()).unwrap();
+        let log = logs.into_iter().next().unwrap();
+        LogSource {
+            client: LogClient::new(&self.log.url).unwrap(),
+            log,
+        }
+    }
+
+    fn expectations(&self) -> Expectations {
+        let pin = |spki: &[u8]| SpkiPin::from_spki_der(spki);
+        let mut e = Expectations {
+            pinsets: vec![PinRule {
+                id: "api".to_owned(),
+                hosts: vec!["api.example.com".parse::<HostPattern>().unwrap()],
+                pins: vec![pin(&self.root.spki)],
+                apps: vec!["mobile".to_owned()],
+            }],
+            expected_issuers: vec![pin(&self.root.spki), pin(&self.issuing.spki)],
+            expected_ca_names: vec!["Expected CA".to_owned()],
+            ..Expectations::default()
+        };
+        e.known_issuers.insert(
+            pin(&self.other_issuing.spki),
+            KnownIssuer {
+                ca: "Other CA".to_owned(),
+                caa: vec!["other.example".to_owned()],
+            },
+        );
+        e
+    }
+}
+
+fn config(dir: &std::path::Path) -> MonitorConfig {
+    let mut c = MonitorConfig::new(dir.join("state"));
+    c.batch_size = 16;
+    c.requests_per_second = None;
+    c.save_every = Duration::ZERO;
+    c.retry = Retry {
+        attempts: 6,
+        base: Duration::from_millis(5),
+        max: Duration::from_secs(2),
+    };
+    c
+}
+
+fn watchlist() -> Watchlist {
+    Watchlist::parse(".example.com\nsolo.example.org\n").unwrap()
+}
+
+fn indices(alerts: &[Alert]) -> Vec<u64> {
+    let mut v: Vec<u64> = alerts.iter().map(|a| a.entry_index).collect();
+    v.sort_unstable();
+    v
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Fills the log: noise, matches of every kind, more noise.
+fn fill(w: &World) -> Vec<u64> {
+    let mut expected = Vec::new();
+    for i in 0..40 {
+        w.cert(&[&format!("host{i}.unrelated.test")], true);
+    }
+    expected.push(w.cert(&["www.example.com"], true));
+    expected.push(w.cert(&["api.example.com"], true));
+    expected.push(w.cert(&["api.example.com"], false));
+    expected.push(w.precert(&["deep.shop.example.com"]));
+    expected.push(w.cert(&["*.example.org", "irrelevant.test"], true)); // covers solo.example.org
+    w.cert(&["example.org"], true);
+    w.cert(&["x.solo.example.org"], true);
+    for i in 0..30 {
+        w.cert(&[&format!("tail{i}.unrelated.test")], true);
+    }
+    w.log.publish();
+    expected
+}
+
+#[test]
+fn catches_up_verifies_and_reports_exactly_the_matches() {
+    let w = World::new();
+    let expected = fill(&w);
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("alerts.jsonl");
+    let monitor = Monitor::new(config(dir.path()), watchlist(), w.expectations())
+        .with_sink(Arc::new(JsonLines::open(jsonl.clone()).unwrap()));
+    let rt = rt();
+    let out = rt.block_on(monitor.round(&w.source())).unwrap();
+    assert_eq!(out.entries, w.log.size());
+    assert_eq!(indices(&out.alerts), expected);
+    for a in &out.alerts {
+        assert_eq!(a.verified_tree_size, w.log.size(), "{}", a.id);
+    }
+
+    let by_index = |i: u64| out.alerts.iter().find(|a| a.entry_index == i).unwrap();
+    assert_eq!(by_index(expected[0]).verdict, Verdict::Discovered);
+    assert_eq!(by_index(expected[1]).verdict, Verdict::Discovered, "pinned root in chain");
+    let breaking = by_index(expected[2]);
+    assert_eq!(breaking.verdict, Verdict::WouldBreakPinset);
+    assert!(breaking.findings.iter().any(|f| f.pinset.as_deref() == Some("api") && f.apps == ["mobile"]));
+    assert!(breaking.findings.iter().any(|f| f.verdict == Verdict::UnexpectedIssuer && f.detail.contains("Other CA")));
+    assert_eq!(breaking.issuer_ca.as_deref(), Some("Other CA"));
+    let pre = by_index(expected[3]);
+    assert_eq!(pre.entry_type, pinwarden_ct::EntryKind::Precert);
+    assert_eq!(pre.names, ["deep.shop.example.com"]);
+    assert_eq!(pre.tbs_sha256.len(), 64);
+    assert_eq!(by_index(expected[4]).watch_item, "solo.example.org");
+
+    // The JSON lines file has each alert once.
+    let lines = std::fs::read_to_string(&jsonl).unwrap();
+    assert_eq!(lines.lines().count(), expected.len());
+
+    // Nothing new: nothing reported. New entries: only they are.
+    let again = rt.block_on(monitor.round(&w.source())).unwrap();
+    assert!(again.alerts.is_empty());
+    let new = w.cert(&["late.example.com"], true);
+    w.cert(&["late.unrelated.test"], true);
+    w.log.publish();
+    let later = rt.block_on(monitor.round(&w.source())).unwrap();
+    assert_eq!(indices(&later.alerts), vec![new]);
+    assert_eq!(later.entries, 2);
+    let coverage = monitor.coverage(&w.source()).unwrap();
+    assert_eq!(coverage.verified_size, w.log.size());
+    assert!(coverage.gaps.is_empty());
+    assert_eq!(coverage.last_error, None);
+}
+
+#[test]
+fn a_precertificate_and_its_certificate_share_the_tbs_hash() {
+    let w = World::new();
+    let pre = w.issuing.precert(&["twin.example.com"], KeyKind::EcdsaP256);
+    w.log.add_precert(&pre.der, &w.issuing.spki, &[w.issuing.der.clone()], 1);
+    w.log.add_x509(&[pre.final_der.clone(), w.issuing.der.clone()], 2);
+    w.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
+    let out = rt().block_on(monitor.round(&w.source())).unwrap();
+    assert_eq!(out.alerts.len(), 2);
+    assert_eq!(out.alerts[0].tbs_sha256, out.alerts[1].tbs_sha256);
+    assert_ne!(out.alerts[0].cert_sha256, out.alerts[1].cert_sha256);
+}
+
+#[test]
+fn short_answers_and_429s_cost_time_not_entries() {
+    let w = World::new();
+    let expected = fill(&w);
+    w.log.misbehave(Misbehaviour {
+        max_entries: Some(5),
+        rate_limit_every: Some(4),
+        ..Misbehaviour::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
+    let out = rt().block_on(monitor.round(&w.source())).unwrap();
+    assert_eq!(indices(&out.alerts), expected);
+    let (_, get_entries, limited) = w.log.counters();
+    assert!(limited > 0, "the log sent 429s");
+    assert!(get_entries as u64 >= w.log.size() / 5, "short answers were completed");
+}
+
+#[test]
+fn a_bad_tree_head_signature_stops_the_round() {
+    let w = World::new();
+    fill(&w);
+    w.log.misbehave(Misbehaviour {
+        bad_signature: true,
+        ..Misbehaviour::default()
+    });
+    w.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
+    let err = rt().block_on(monitor.round(&w.source())).unwrap_err();
+    assert!(matches!(err, MonitorError::BadTreeHead { .. }), "{err}");
+    let coverage = monitor.coverage(&w.source()).unwrap();
+    assert_eq!(coverage.position, 0);
+    assert!(coverage.last_error.unwrap().contains("signature"));
+}
+
+#[test]
+fn entries_that_dont_make_the_signed_root_raise_no_alerts() {
+    let w = World::new();
+    let expected = fill(&w);
+    w.log.misbehave(Misbehaviour {
+        corrupt_entry: Some(expected[1]),
+        ..Misbehaviour::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("alerts.jsonl");
+    let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default())
+        .with_sink(Arc::new(JsonLines::open(jsonl.clone()).unwrap()));
+    let rt = rt();
+    let err = rt.block_on(monitor.round(&w.source())).unwrap_err();
+    assert!(matches!(err, MonitorError::Inconsistent { .. }), "{err}");
+    assert!(!jsonl.exists(), "no unverified alert was delivered");
+    let coverage = monitor.coverage(&w.source()).unwrap();
+    assert_eq!((coverage.verified_size, coverage.position), (0, 0));
+    assert_eq!(coverage.gaps, vec![(0, w.log.size())]);
+
+    // The log recovers: everything is found, once.
+    w.log.misbehave(Misbehaviour::default());
+    let out = rt.block_on(monitor.round(&w.source())).unwrap();
+    assert_eq!(indices(&out.alerts), expected);
+}
+
+#[test]
+fn a_rewritten_history_is_caught_by_the_consistency_proof() {
+    let w = World::new();
+    fill(&w);
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
+    let rt = rt();
+    rt.block_on(monitor.round(&w.source())).unwrap();
+    let verified = w.log.size();
+    // The log swaps an old entry for another certificate and grows.
+    let leaf = w.other_issuing.leaf(&["evil.example.com"], KeyKind::EcdsaP256);
+    w.log.rewrite(3, pinwarden_ct::encode_x509_leaf(1, &leaf.der));
+    w.cert(&["new.example.com"], true);
+    w.log.publish();
+    let err = rt.block_on(monitor.round(&w.source())).unwrap_err();
+    assert!(matches!(err, MonitorError::Inconsistent { .. }), "{err}");
+    assert!(err.to_string().contains("not consistent"), "{err}");
+    assert_eq!(monitor.coverage(&w.source()).unwrap().verified_size, verified);
+}
