@@ -38,15 +38,138 @@ pub(crate) enum Command {
     /// Signed pin manifests: keys, signing, verification, static publishing.
     #[command(subcommand)]
     Manifest(ManifestCommand),
-    /// Certificate Transparency: tree head checks (the monitor comes next).
+    /// Which CAs may issue for domain names (CAA, RFC 8659), checked against the policy's pin sets.
+    Caa(CaaArgs),
+    /// Certificate Transparency: the pin-aware monitor and tree head checks.
     #[command(subcommand)]
     Ct(CtCommand),
 }
 
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each DOMAIN is shown with its wildcard (*.DOMAIN): where the relevant CAA RRset \
+was found (RFC 8659 climbs to the parent until one is found; aliases are followed), \
+which CAs may issue (identifier and CA name), iodef, unknown and critical tags, \
+and RFC 8657 parameters (accounturi, validationmethods), which a certificate can't show.
+
+Exit codes:
+  0  every check passed
+  1  findings: a --ca CA may not issue for a DOMAIN, or (--policy) a pin set accepts \
+a CA that CAA forbids, CAA permits a CA a pin set for the host doesn't accept, or \
+organisation.cas names a CA that CAA forbids
+  2  usage or input error, or a CAA lookup failed (SERVFAIL, REFUSED, timeout): \
+a failed lookup is never read as 'any CA may issue'")]
+pub(crate) struct CaaArgs {
+    /// Domain names; `*.example.com` asks about the wildcard only.
+    #[arg(required = true, value_name = "DOMAIN")]
+    pub(crate) domains: Vec<String>,
+    /// Exit 1 unless this CA may issue for every DOMAIN as given: a CAA
+    /// identifier (letsencrypt.org) or a CA name from the dataset (a CA
+    /// may issue when any of its identifiers is permitted); repeatable.
+    #[arg(long = "ca", value_name = "IDENTIFIER")]
+    pub(crate) cas: Vec<String>,
+    /// Cross-check with this policy's pin sets for the DOMAINs and its organisation.cas.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<String>,
+    /// Ask this DNS server (IP or IP:PORT) instead of /etc/resolv.conf's.
+    #[arg(long, value_name = "IP:PORT")]
+    pub(crate) dns_server: Option<String>,
+    /// A CA dataset file instead of the built-in one (format: crates/core/data/cas.toml).
+    #[arg(long = "cas", value_name = "FILE")]
+    pub(crate) dataset: Option<String>,
+    /// Seconds to wait for each DNS answer (each query is tried twice).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub(crate) timeout: f64,
+    /// Output as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum CtCommand {
+    /// Catch up every log to its newest signed tree head, report verified matches, exit.
+    ///
+    /// Exit codes: 0 caught up; 1 a log failed (misbehaving, unreachable);
+    /// 2 bad input (log list, watchlist, policy, state); 3 caught up, and an
+    /// alert says unexpected-issuer, would-break-pinset or caa-violation.
+    Once(CtRunArgs),
+    /// Monitor continuously: a round per log every --interval seconds, until Ctrl-C.
+    Watch(CtWatchArgs),
+    /// Where monitoring stands per log, from the saved state: verified size, tree head age, gaps.
+    Coverage(CtCoverageArgs),
     /// Verify a log's get-sth answer against its key (exit 1 when it doesn't verify).
     VerifySth(VerifySthArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CtRunArgs {
+    /// Chrome v3 log list (file or http(s) URL); RFC 6962 logs in it are monitored.
+    #[arg(long, value_name = "FILE|URL")]
+    pub(crate) logs: String,
+    /// Watchlist: one name per line, `.example.com` for a whole subtree. Default: every host in --policy.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) watchlist: Option<String>,
+    /// Policy whose pin sets, applications and CAs the matches are judged against.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<String>,
+    /// CA dataset (CA names, CAA identifiers, key pins) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cas: Option<String>,
+    /// Directory for per-log state (created, mode 0700).
+    #[arg(long, value_name = "DIR", default_value = "pinwarden-data/ct")]
+    pub(crate) state_dir: String,
+    /// Append alerts as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) jsonl: Option<String>,
+    /// Run PROGRAM per alert with certspotter's hook environment plus PINSET and VERDICT.
+    #[arg(long, value_name = "PROGRAM")]
+    pub(crate) hook: Option<String>,
+    /// POST each alert as JSON (Slack-compatible `text`) to URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) webhook: Option<String>,
+    /// Don't print alerts on stdout.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+    /// Print the round's outcome and coverage as JSON on stdout (alerts not printed as text).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Don't check CAA for matched names.
+    #[arg(long)]
+    pub(crate) no_caa: bool,
+    /// Nameserver for CAA lookups (default: the system's resolvers).
+    #[arg(long, value_name = "IP:PORT")]
+    pub(crate) dns_server: Option<std::net::SocketAddr>,
+    /// Entries per get-entries request.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub(crate) batch_size: u64,
+    /// Requests in flight per log.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub(crate) parallel: usize,
+    /// Requests per second per log (0: unlimited).
+    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    pub(crate) rps: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CtWatchArgs {
+    #[command(flatten)]
+    pub(crate) run: CtRunArgs,
+    /// Seconds between rounds per log.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub(crate) interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CtCoverageArgs {
+    /// Chrome v3 log list (file or http(s) URL).
+    #[arg(long, value_name = "FILE|URL")]
+    pub(crate) logs: String,
+    /// Directory of per-log state.
+    #[arg(long, value_name = "DIR", default_value = "pinwarden-data/ct")]
+    pub(crate) state_dir: String,
+    /// Output as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

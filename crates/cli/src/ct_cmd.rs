@@ -1,4 +1,4 @@
-//! `pinwarden ct verify-sth`.
+//! `pinwarden ct`: verify-sth here; the monitor commands in `ct_monitor`.
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -11,6 +11,9 @@ use crate::args::{CtCommand, VerifySthArgs};
 
 pub(crate) fn run(command: CtCommand) -> anyhow::Result<ExitCode> {
     match command {
+        CtCommand::Once(a) => crate::ct_monitor::once(&a),
+        CtCommand::Watch(a) => crate::ct_monitor::watch(&a),
+        CtCommand::Coverage(a) => crate::ct_monitor::coverage(&a),
         CtCommand::VerifySth(a) => verify_sth(&a),
     }
 }

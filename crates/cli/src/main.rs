@@ -11,9 +11,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
 mod assess_cmd;
+mod caa_cmd;
 mod chains;
 mod check_cmd;
 mod ct_cmd;
+mod ct_monitor;
 mod export_cmd;
 mod init_cmd;
 mod interactive;
@@ -48,6 +50,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Assess(a) => assess_cmd::run(a),
         args::Command::Serve(a) => serve_cmd::run(a),
         args::Command::Manifest(c) => manifest_cmd::run(c),
+        args::Command::Caa(a) => caa_cmd::run(a),
         args::Command::Ct(c) => ct_cmd::run(c),
         args::Command::Runbook(a) => {
             let policy = policy_file::load(&a.policy)?;

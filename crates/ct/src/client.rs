@@ -106,22 +106,7 @@ impl LogClient {
     /// A client for the log at `url` (e.g. `https://ct.example/2026h1/`),
     /// validating HTTPS with the Mozilla roots (webpki-roots).
     pub fn new(url: &str) -> Result<Self, ClientError> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| transport(url, e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(concat!("pinwarden/", env!("CARGO_PKG_VERSION")))
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .pool_max_idle_per_host(16)
-            .build()
-            .map_err(|e| transport(url, e))?;
+        let http = http_client().map_err(|e| transport(url, e))?;
         Ok(Self::with_http(http, url))
     }
 
@@ -242,6 +227,44 @@ impl LogClient {
         let parsed: ProofJson = serde_json::from_slice(&body).map_err(|e| decode(&url, e))?;
         Ok((parsed.leaf_index, hashes(&url, &parsed.audit_path)?))
     }
+}
+
+/// The HTTP client for logs, log lists and webhooks: rustls with ring and
+/// the Mozilla roots (webpki-roots), pinwarden's user agent.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .user_agent(concat!("pinwarden/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(16)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// GETs `url` (a log list, say) and returns the body of a 200.
+pub async fn fetch(url: &str) -> Result<Vec<u8>, ClientError> {
+    let http = http_client().map_err(|e| transport(url, e))?;
+    let response = http.get(url).send().await.map_err(|e| transport(url, e))?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(|e| transport(url, e))?;
+    if status != 200 {
+        let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        return Err(ClientError::Status {
+            url: url.to_owned(),
+            status,
+            body,
+        });
+    }
+    Ok(body.to_vec())
 }
 
 fn hashes(url: &str, list: &[String]) -> Result<Vec<Hash>, ClientError> {

@@ -16,7 +16,7 @@ mod tbs;
 mod watch;
 
 pub use cert::{CertInfo, entry_names};
-pub use client::{ClientError, LogClient, RawEntry};
+pub use client::{ClientError, LogClient, RawEntry, fetch, http_client};
 pub use entry::{
     EntryError, EntryKind, ExtraData, Leaf, encode_extra_data, encode_precert_leaf,
     encode_x509_leaf, parse_extra_data, parse_leaf,

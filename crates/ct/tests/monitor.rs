@@ -43,8 +43,10 @@ impl World {
             (&self.other_issuing, &self.other_root)
         };
         let leaf = ca.leaf(names, KeyKind::EcdsaP256);
-        self.log
-            .add_x509(&[leaf.der, ca.der.clone(), root.der.clone()], 1_790_000_000_000)
+        self.log.add_x509(
+            &[leaf.der, ca.der.clone(), root.der.clone()],
+            1_790_000_000_000,
+        )
     }
 
     fn precert(&self, names: &[&str]) -> u64 {
@@ -159,11 +161,25 @@ fn catches_up_verifies_and_reports_exactly_the_matches() {
 
     let by_index = |i: u64| out.alerts.iter().find(|a| a.entry_index == i).unwrap();
     assert_eq!(by_index(expected[0]).verdict, Verdict::Discovered);
-    assert_eq!(by_index(expected[1]).verdict, Verdict::Discovered, "pinned root in chain");
+    assert_eq!(
+        by_index(expected[1]).verdict,
+        Verdict::Discovered,
+        "pinned root in chain"
+    );
     let breaking = by_index(expected[2]);
     assert_eq!(breaking.verdict, Verdict::WouldBreakPinset);
-    assert!(breaking.findings.iter().any(|f| f.pinset.as_deref() == Some("api") && f.apps == ["mobile"]));
-    assert!(breaking.findings.iter().any(|f| f.verdict == Verdict::UnexpectedIssuer && f.detail.contains("Other CA")));
+    assert!(
+        breaking
+            .findings
+            .iter()
+            .any(|f| f.pinset.as_deref() == Some("api") && f.apps == ["mobile"])
+    );
+    assert!(
+        breaking
+            .findings
+            .iter()
+            .any(|f| f.verdict == Verdict::UnexpectedIssuer && f.detail.contains("Other CA"))
+    );
     assert_eq!(breaking.issuer_ca.as_deref(), Some("Other CA"));
     let pre = by_index(expected[3]);
     assert_eq!(pre.entry_type, pinwarden_ct::EntryKind::Precert);
@@ -194,8 +210,10 @@ fn catches_up_verifies_and_reports_exactly_the_matches() {
 fn a_precertificate_and_its_certificate_share_the_tbs_hash() {
     let w = World::new();
     let pre = w.issuing.precert(&["twin.example.com"], KeyKind::EcdsaP256);
-    w.log.add_precert(&pre.der, &w.issuing.spki, &[w.issuing.der.clone()], 1);
-    w.log.add_x509(&[pre.final_der.clone(), w.issuing.der.clone()], 2);
+    w.log
+        .add_precert(&pre.der, &w.issuing.spki, &[w.issuing.der.clone()], 1);
+    w.log
+        .add_x509(&[pre.final_der.clone(), w.issuing.der.clone()], 2);
     w.log.publish();
     let dir = tempfile::tempdir().unwrap();
     let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
@@ -220,7 +238,10 @@ fn short_answers_and_429s_cost_time_not_entries() {
     assert_eq!(indices(&out.alerts), expected);
     let (_, get_entries, limited) = w.log.counters();
     assert!(limited > 0, "the log sent 429s");
-    assert!(get_entries as u64 >= w.log.size() / 5, "short answers were completed");
+    assert!(
+        get_entries as u64 >= w.log.size() / 5,
+        "short answers were completed"
+    );
 }
 
 #[test]
@@ -277,12 +298,18 @@ fn a_rewritten_history_is_caught_by_the_consistency_proof() {
     rt.block_on(monitor.round(&w.source())).unwrap();
     let verified = w.log.size();
     // The log swaps an old entry for another certificate and grows.
-    let leaf = w.other_issuing.leaf(&["evil.example.com"], KeyKind::EcdsaP256);
-    w.log.rewrite(3, pinwarden_ct::encode_x509_leaf(1, &leaf.der));
+    let leaf = w
+        .other_issuing
+        .leaf(&["evil.example.com"], KeyKind::EcdsaP256);
+    w.log
+        .rewrite(3, pinwarden_ct::encode_x509_leaf(1, &leaf.der));
     w.cert(&["new.example.com"], true);
     w.log.publish();
     let err = rt.block_on(monitor.round(&w.source())).unwrap_err();
     assert!(matches!(err, MonitorError::Inconsistent { .. }), "{err}");
     assert!(err.to_string().contains("not consistent"), "{err}");
-    assert_eq!(monitor.coverage(&w.source()).unwrap().verified_size, verified);
+    assert_eq!(
+        monitor.coverage(&w.source()).unwrap().verified_size,
+        verified
+    );
 }

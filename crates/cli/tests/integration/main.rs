@@ -5,8 +5,10 @@
 mod assess_cmd;
 mod bad_input;
 mod browser;
+mod caa_cmd;
 mod check_cmd;
 mod ct_cmd;
+mod ct_monitor;
 mod curl_pinned;
 mod export_parsers;
 mod golden;

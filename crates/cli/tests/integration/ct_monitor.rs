@@ -1,0 +1,393 @@
+//! `pinwarden ct once|coverage` against test-support's local RFC 6962 log,
+//! with Debian's certspotter reading the same log as an independent peer.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pinwarden_test_support::{Ca, CtLog, KeyKind};
+
+use crate::support::{pinwarden, require, write};
+
+struct Fixture {
+    log: CtLog,
+    root: Ca,
+    issuing: Ca,
+    other_root: Ca,
+    other_issuing: Ca,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let root = Ca::root("Expected Root", KeyKind::EcdsaP256);
+        let issuing = root.intermediate("Expected Issuing CA", KeyKind::EcdsaP256);
+        let other_root = Ca::root("Other Root", KeyKind::EcdsaP256);
+        let other_issuing = other_root.intermediate("Other Issuing CA", KeyKind::EcdsaP256);
+        Self {
+            log: CtLog::start(),
+            root,
+            issuing,
+            other_root,
+            other_issuing,
+        }
+    }
+
+    fn cert(&self, names: &[&str], expected: bool) -> u64 {
+        let (ca, root) = if expected {
+            (&self.issuing, &self.root)
+        } else {
+            (&self.other_issuing, &self.other_root)
+        };
+        let leaf = ca.leaf(names, KeyKind::EcdsaP256);
+        self.log
+            .add_x509(&[leaf.der, ca.der.clone(), root.der.clone()], now_ms())
+    }
+
+    fn precert(&self, names: &[&str]) -> u64 {
+        let pre = self.issuing.precert(names, KeyKind::EcdsaP256);
+        self.log.add_precert(
+            &pre.der,
+            &self.issuing.spki,
+            &[self.issuing.der.clone(), self.root.der.clone()],
+            now_ms(),
+        )
+    }
+
+    fn noise(&self, n: usize) {
+        // One certificate, logged many times: cheap to make, still distinct
+        // entries (timestamps differ).
+        let leaf = self
+            .issuing
+            .leaf(&["noise.unrelated.test"], KeyKind::EcdsaP256);
+        let chain = [leaf.der, self.issuing.der.clone(), self.root.der.clone()];
+        for i in 0..n {
+            self.log.add_x509(&chain, now_ms() + i as u64);
+        }
+    }
+
+    fn log_list(&self, dir: &Path) -> PathBuf {
+        write(dir, "logs.json", self.log.log_list_json())
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A hook that appends certspotter's variables (and pinwarden's) to a file.
+fn hook(dir: &Path, out: &Path) -> PathBuf {
+    let path = write(
+        dir,
+        "hook.sh",
+        format!(
+            "#!/bin/sh\n[ \"$EVENT\" = discovered_cert ] || exit 0\n\
+             echo \"$ENTRY_INDEX $TBS_SHA256 $PUBKEY_SHA256 $WATCH_ITEM|$PINSET|$VERDICT\" >> '{}'\n",
+            out.display()
+        ),
+    );
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn pinwarden_and_certspotter_find_the_same_certificates() {
+    require("certspotter");
+    let f = Fixture::new();
+    f.noise(50);
+    let mut expected = vec![
+        f.cert(&["www.example.com"], true),
+        f.precert(&["shop.example.com"]),
+        f.cert(&["*.example.com"], false),
+        f.cert(&["exact.example.org"], true),
+    ];
+    f.noise(30);
+    f.cert(&["other.example.org"], true); // not watched
+    f.cert(&["example.net"], true); // not watched
+    expected.push(f.cert(&["a.b.deep.example.com", "unrelated.test"], true));
+    f.noise(20);
+    f.log.publish();
+    expected.sort_unstable();
+
+    let dir = tempfile::tempdir().unwrap();
+    let logs = f.log_list(dir.path());
+    let watch = write(dir.path(), "watchlist", ".example.com\nexact.example.org\n");
+
+    // pinwarden
+    let ours = dir.path().join("pinwarden.hook");
+    let hook_ours = hook(dir.path(), &ours);
+    let out = pinwarden()
+        .args([
+            "ct",
+            "once",
+            "--no-caa",
+            "--quiet",
+            "--rps",
+            "0",
+            "--batch-size",
+            "16",
+        ])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--watchlist")
+        .arg(&watch)
+        .arg("--state-dir")
+        .arg(dir.path().join("pw-state"))
+        .arg("--hook")
+        .arg(&hook_ours)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // certspotter, the same log list, watchlist and hook.
+    let theirs = dir.path().join("certspotter.hook");
+    let hook_theirs = hook(dir.path(), &theirs);
+    let mut child = Command::new("certspotter")
+        .arg("-logs")
+        .arg(&logs)
+        .arg("-watchlist")
+        .arg(&watch)
+        .arg("-state_dir")
+        .arg(dir.path().join("cs-state"))
+        .arg("-script")
+        .arg(&hook_theirs)
+        .arg("-no_save")
+        .arg("-verbose")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while lines(&theirs).len() < expected.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Give it a moment to (wrongly) report more, then stop it.
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    let key = |l: &String| l.split('|').next().unwrap().to_owned();
+    let ours: BTreeSet<String> = lines(&ours).iter().map(key).collect();
+    let theirs_lines = lines(&theirs);
+    let theirs: BTreeSet<String> = theirs_lines.iter().map(key).collect();
+    assert_eq!(theirs_lines.len(), expected.len(), "certspotter:\n{stderr}");
+    assert_eq!(ours, theirs, "certspotter:\n{stderr}");
+    let found: Vec<u64> = ours
+        .iter()
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn policy_pins_turn_a_match_into_would_break_pinset() {
+    let f = Fixture::new();
+    f.noise(10);
+    let good = f.cert(&["api.example.com"], true);
+    let bad = f.cert(&["api.example.com"], false);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = f.log_list(dir.path());
+    let pin = |spki: &[u8]| pinwarden_core::SpkiPin::from_spki_der(spki).to_base64();
+    let policy = write(
+        dir.path(),
+        "pinwarden.toml",
+        format!(
+            r#"
+[organisation]
+name = "Test"
+
+[[application]]
+id = "mobile"
+type = "mobile"
+data = ["financial"]
+update_mechanism = "app-store"
+hosts = ["api.example.com"]
+pinsets = ["api"]
+
+[[pinset]]
+id = "api"
+hosts = ["api.example.com"]
+pins = [
+  {{ pin = "sha256/{}", role = "primary", label = "Expected Root" }},
+  {{ pin = "sha256/{}", role = "backup", label = "Expected Issuing CA" }},
+]
+"#,
+            pin(&f.root.spki),
+            pin(&f.issuing.spki)
+        ),
+    );
+    let calls = dir.path().join("hook.out");
+    let hook = hook(dir.path(), &calls);
+    let out = pinwarden()
+        .args(["ct", "once", "--no-caa", "--json", "--rps", "0"])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--hook")
+        .arg(&hook)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alerts = json["logs"][0]["outcome"]["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 2, "the policy's hosts are the watchlist");
+    let verdict = |i: u64| {
+        alerts
+            .iter()
+            .find(|a| a["entry_index"] == i)
+            .map(|a| a["verdict"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(verdict(good).as_deref(), Some("discovered"));
+    assert_eq!(verdict(bad).as_deref(), Some("would-break-pinset"));
+    let hooked = lines(&calls);
+    assert!(
+        hooked
+            .iter()
+            .any(|l| l.starts_with(&format!("{bad} ")) && l.ends_with("|api|would-break-pinset")),
+        "{hooked:?}"
+    );
+    assert_eq!(json["logs"][0]["coverage"]["verified_size"], f.log.size());
+}
+
+#[test]
+fn kill_9_at_any_moment_loses_and_repeats_no_alert() {
+    let f = Fixture::new();
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        f.noise(60);
+        expected.push(f.cert(&[&format!("h{i}.example.com")], i % 3 != 0));
+    }
+    f.noise(60);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = f.log_list(dir.path());
+    let watch = write(dir.path(), "watchlist", ".example.com\n");
+    let jsonl = dir.path().join("alerts.jsonl");
+    let run = || {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("pinwarden"));
+        cmd.args([
+            "ct",
+            "once",
+            "--no-caa",
+            "--quiet",
+            "--batch-size",
+            "10",
+            "--parallel",
+            "2",
+            "--rps",
+            "300",
+        ])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--watchlist")
+        .arg(&watch)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--jsonl")
+        .arg(&jsonl)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        cmd
+    };
+    // Kill it at staggered moments, more than a dozen times.
+    let mut kills = 0;
+    for round in 0..40u64 {
+        let mut child = run().spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(40 + (round * 37) % 250));
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        kills += 1;
+    }
+    assert!(kills >= 5, "only {kills} kills landed mid-run");
+    let status = run().status().unwrap();
+    assert!(status.success());
+    let ids: Vec<u64> = lines(&jsonl)
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["entry_index"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    let unique: BTreeSet<u64> = ids.iter().copied().collect();
+    assert_eq!(
+        ids.len(),
+        unique.len(),
+        "an alert was written twice: {ids:?}"
+    );
+    assert_eq!(
+        unique.into_iter().collect::<Vec<_>>(),
+        expected,
+        "after {kills} kills"
+    );
+
+    let cov = pinwarden()
+        .args(["ct", "coverage", "--json"])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .output()
+        .unwrap();
+    let cov: serde_json::Value = serde_json::from_slice(&cov.stdout).unwrap();
+    assert_eq!(cov[0]["verified_size"], f.log.size());
+    assert_eq!(cov[0]["gaps"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn bad_inputs_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "logs.json", "{\"operators\": 3}");
+    let out = pinwarden()
+        .args(["ct", "once", "--no-caa"])
+        .arg("--logs")
+        .arg(&bad)
+        .arg("--watchlist")
+        .arg(write(dir.path(), "w", "ok.example\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("logs.json"));
+    let f = Fixture::new();
+    let out = pinwarden()
+        .args(["ct", "once", "--no-caa"])
+        .arg("--logs")
+        .arg(f.log_list(dir.path()))
+        .arg("--watchlist")
+        .arg(write(dir.path(), "w2", "fine.example\nnot a name\n"))
+        .arg("--state-dir")
+        .arg(dir.path().join("s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("w2") && err.contains("line 2"), "{err}");
+}
