@@ -4,6 +4,9 @@
 //! another name); whether standard WebPKI validation accepts it is reported
 //! separately, as a [`Verdict`].
 //!
+//! [`CaaResolver`] finds a name's relevant CAA RRset (RFC 8659) in DNS, for
+//! `pinwarden_core::caa` to evaluate.
+//!
 //! # Getting started
 //! ```no_run
 //! # async fn demo() -> Result<(), pinwarden_probe::Error> {
