@@ -101,7 +101,7 @@ pub(crate) enum CtCommand {
     VerifySth(VerifySthArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct CtRunArgs {
     /// Chrome v3 log list (file or http(s) URL); RFC 6962 logs in it are monitored.
     #[arg(long, value_name = "FILE|URL")]
@@ -359,6 +359,30 @@ pub(crate) struct ServeArgs {
     /// Post a JSON alert (Slack-compatible `text`) here when the guard halts a rollout.
     #[arg(long, value_name = "URL")]
     pub(crate) guard_webhook: Option<String>,
+    /// Run the CT monitor on this Chrome v3 log list (file or URL); alerts appear on the CT page.
+    #[arg(long, value_name = "FILE|URL")]
+    pub(crate) ct_logs: Option<String>,
+    /// CT watchlist file (default: every host the policy names).
+    #[arg(long, value_name = "FILE", requires = "ct_logs")]
+    pub(crate) ct_watchlist: Option<String>,
+    /// Directory for the CT monitor's per-log state.
+    #[arg(long, value_name = "DIR", default_value = "pinwarden-data/ct")]
+    pub(crate) ct_state_dir: String,
+    /// Seconds between CT rounds per log.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) ct_interval: u64,
+    /// CT requests per second per log (0: unlimited).
+    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    pub(crate) ct_rps: f64,
+    /// Don't check CAA for CT matches.
+    #[arg(long)]
+    pub(crate) ct_no_caa: bool,
+    /// Nameserver for the CT monitor's CAA lookups (default: the system's).
+    #[arg(long, value_name = "IP:PORT")]
+    pub(crate) ct_dns_server: Option<std::net::SocketAddr>,
+    /// Also post CT alerts (Slack-compatible `text`) to this URL.
+    #[arg(long, value_name = "URL", requires = "ct_logs")]
+    pub(crate) ct_webhook: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -31,9 +31,14 @@ fn read_log_list(
     runtime: &tokio::runtime::Runtime,
     source: &str,
 ) -> anyhow::Result<Vec<pinwarden_ct::Log>> {
+    runtime.block_on(log_list(source))
+}
+
+/// Reads a log list from a file or an http(s) URL.
+pub(crate) async fn log_list(source: &str) -> anyhow::Result<Vec<pinwarden_ct::Log>> {
     let bytes = if source.starts_with("https://") || source.starts_with("http://") {
-        runtime
-            .block_on(pinwarden_ct::fetch(source))
+        pinwarden_ct::fetch(source)
+            .await
             .with_context(|| format!("can't fetch log list {source}"))?
     } else {
         std::fs::read(source).with_context(|| format!("can't read log list {source}"))?
@@ -42,7 +47,7 @@ fn read_log_list(
     Ok(logs)
 }
 
-fn sources(logs: Vec<pinwarden_ct::Log>) -> anyhow::Result<Vec<LogSource>> {
+pub(crate) fn sources(logs: Vec<pinwarden_ct::Log>) -> anyhow::Result<Vec<LogSource>> {
     let mut out = Vec::new();
     for log in logs {
         if let Api::Tiled { .. } = log.api {
@@ -105,7 +110,7 @@ fn expectations(policy: Option<&Policy>, dataset: &CaDataset) -> anyhow::Result<
     for ca in dataset.cas() {
         for (key, _) in ca.keys() {
             e.known_issuers.insert(
-                key.pin.clone(),
+                key.pin,
                 KnownIssuer {
                     ca: ca.name.clone(),
                     caa: ca.caa.clone(),
@@ -125,7 +130,7 @@ fn expectations(policy: Option<&Policy>, dataset: &CaDataset) -> anyhow::Result<
                 .collect(),
             id,
             hosts: set.hosts.clone(),
-            pins: set.pins.iter().map(|p| p.pin.get_ref().clone()).collect(),
+            pins: set.pins.iter().map(|p| *p.pin.get_ref()).collect(),
         });
     }
     for name in &policy.organisation.cas {
@@ -136,8 +141,7 @@ fn expectations(policy: Option<&Policy>, dataset: &CaDataset) -> anyhow::Result<
             );
         };
         e.expected_ca_names.push(ca.name.clone());
-        e.expected_issuers
-            .extend(ca.keys().map(|(k, _)| k.pin.clone()));
+        e.expected_issuers.extend(ca.keys().map(|(k, _)| k.pin));
     }
     Ok(e)
 }
@@ -244,14 +248,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn monitor(args: &CtRunArgs) -> anyhow::Result<Monitor> {
+pub(crate) fn monitor(args: &CtRunArgs) -> anyhow::Result<Monitor> {
     let policy = args
         .policy
         .as_deref()
         .map(crate::policy_file::load)
         .transpose()?;
     let dataset = match &args.cas {
-        Some(path) => CaDataset::load(path).with_context(|| format!("CA dataset {path}"))?,
+        Some(path) => CaDataset::load(path)?,
         None => CaDataset::builtin(),
     };
     let watchlist = watchlist(args, policy.as_ref())?;

@@ -83,6 +83,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
         let _ = stdout.flush();
         drop(stdout);
+        let ct = match &args.ct_logs {
+            Some(logs) => Some(start_ct(&args, logs, &store).await?),
+            None => None,
+        };
         let app = router(AppState {
             policy: Arc::new(policy),
             policy_name: args.policy.as_str().into(),
@@ -90,6 +94,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             manifests,
             admin_token,
             telemetry: Some(telemetry),
+            ct,
         });
         let served = axum::serve(
             listener,
@@ -102,6 +107,66 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         served
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the CT monitor as a task: the policy's hosts (or the watchlist)
+/// against the listed logs, alerts into the store, coverage for the page.
+async fn start_ct(
+    args: &ServeArgs,
+    logs: &str,
+    store: &Store,
+) -> anyhow::Result<Arc<pinwarden_server::ct::CtStatus>> {
+    use pinwarden_ct::monitor::{LogSource, MonitorError, RoundOutcome};
+    let run = crate::args::CtRunArgs {
+        logs: logs.to_owned(),
+        watchlist: args.ct_watchlist.clone(),
+        policy: Some(args.policy.clone()),
+        cas: None,
+        state_dir: args.ct_state_dir.clone(),
+        jsonl: None,
+        hook: None,
+        webhook: args.ct_webhook.clone(),
+        quiet: true,
+        json: false,
+        no_caa: args.ct_no_caa,
+        dns_server: args.ct_dns_server,
+        batch_size: 256,
+        parallel: 4,
+        rps: args.ct_rps,
+    };
+    let sources = crate::ct_monitor::sources(crate::ct_monitor::log_list(logs).await?)?;
+    let monitor = crate::ct_monitor::monitor(&run)?
+        .with_sink(pinwarden_server::ct::StoreSink::new(store.clone()));
+    let monitor = Arc::new(monitor);
+    let status = Arc::new(pinwarden_server::ct::CtStatus::default());
+    for source in &sources {
+        if let Ok(c) = monitor.coverage(source) {
+            status.update(c);
+        }
+    }
+    let on_round = {
+        let status = status.clone();
+        let monitor = monitor.clone();
+        Arc::new(
+            move |source: &LogSource, result: &Result<RoundOutcome, MonitorError>| {
+                if let Err(e) = result {
+                    eprintln!("pinwarden serve: CT: {e}");
+                }
+                if let Ok(c) = monitor.coverage(source) {
+                    status.update(c);
+                }
+            },
+        )
+    };
+    // The task lives as long as the process; its state is saved atomically
+    // as it goes, so stopping at any moment loses nothing.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let interval = std::time::Duration::from_secs(args.ct_interval.max(1));
+    tokio::spawn(async move {
+        let _stop = stop_tx;
+        monitor.watch(sources, interval, on_round, stop_rx).await;
+    });
+    Ok(status)
 }
 
 /// The admin token from a file or the environment; never printed. A token

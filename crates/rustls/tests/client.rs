@@ -172,6 +172,7 @@ async fn manifest_server(ca: &Ca, key: &SigningKey) -> ManifestServer {
         manifests: Arc::new(manifests),
         admin_token: None,
         telemetry: None,
+        ct: None,
     };
     let leaf = ca.leaf(&["localhost"], KeyKind::EcdsaP256);
     let config = rustls::ServerConfig::builder_with_provider(provider())

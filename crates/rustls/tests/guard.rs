@@ -81,6 +81,7 @@ async fn world() -> World {
         manifests,
         admin_token: None,
         telemetry: Some(telemetry),
+        ct: None,
     };
     let addr = serve(router(state.clone())).await;
 

@@ -2,7 +2,8 @@
 //! (`/api/v1/assess`), saved what-if scenarios, signed manifests for clients
 //! (`/v1/manifests/{app}`) with an admin API for uploads and staged rollouts,
 //! the OpenAPI document, and the UI pages (PKI Health Radar, applications,
-//! questions, manifests, full report).
+//! questions, manifests, telemetry, CT alerts, full report), pin-failure
+//! reports and the CT monitor's alerts and coverage.
 //!
 //! `request ==> policy (the loaded one, or the body's) ==> radar (+ overrides) ==> assess ==> JSON`
 
@@ -13,6 +14,7 @@ use axum::routing::get;
 use pinwarden_core::policy::Policy;
 
 mod assess_api;
+pub mod ct;
 mod manifest_api;
 pub mod manifests;
 mod openapi;
@@ -41,6 +43,8 @@ pub struct AppState {
     pub admin_token: Option<Arc<str>>,
     /// Report ingestion; without it `/v1/reports` answers 503.
     pub telemetry: Option<Arc<Telemetry>>,
+    /// The CT monitor's status, when one runs under this server.
+    pub ct: Option<Arc<ct::CtStatus>>,
 }
 
 /// The router of every endpoint.
@@ -75,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/summary", get(telemetry::api::summary))
         .route("/api/v1/reports", get(telemetry::api::samples))
         .route("/metrics", get(telemetry::api::metrics_text))
+        .route("/api/v1/ct/alerts", get(ct::alerts))
+        .route("/api/v1/ct/coverage", get(ct::coverage))
         .merge(pages::routes())
         .route(
             "/api/v1/assess",

@@ -157,6 +157,21 @@ fn document() -> Value {
                     "responses": { "200": { "description": "Reports, newest first" } }
                 }
             },
+            "/api/v1/ct/alerts": {
+                "get": {
+                    "summary": "CT monitor alerts (verified matches with their pin-aware verdicts), newest first",
+                    "parameters": [
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+                    ],
+                    "responses": { "200": { "description": "{monitoring, alerts}" } }
+                }
+            },
+            "/api/v1/ct/coverage": {
+                "get": {
+                    "summary": "Per CT log: verified size, newest tree head and its age, unverified ranges, last error",
+                    "responses": { "200": { "description": "{monitoring, logs}" } }
+                }
+            },
             "/metrics": {
                 "get": {
                     "summary": "Prometheus metrics: reports accepted, rejected (by reason) and deduplicated, queue depth, store latency",

@@ -17,12 +17,13 @@ use pinwarden_core::report::FailureClass;
 use crate::store::{Count, ReportFilter, Scenario, StoredReport, Summary};
 use crate::{AppState, problem, today};
 
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/", "Radar"),
     ("/applications", "Applications"),
     ("/questions", "Five questions"),
     ("/manifests", "Manifests"),
     ("/telemetry", "Telemetry"),
+    ("/ct", "CT"),
     ("/report", "Full report"),
 ];
 
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/report", get(full_report))
         .route("/manifests", get(manifests_page))
         .route("/telemetry", get(telemetry_page))
+        .route("/ct", get(ct_page))
         .route("/static/{file}", get(asset))
         .route(
             "/favicon.ico",
@@ -64,7 +66,7 @@ pub(crate) fn routes() -> Router<AppState> {
 struct Frame {
     title: &'static str,
     current: &'static str,
-    nav: [(&'static str, &'static str); 6],
+    nav: [(&'static str, &'static str); 7],
     policy_name: String,
     today: time::Date,
     /// Rollouts the guard halted: shown on every page until resumed.
@@ -384,6 +386,52 @@ async fn telemetry_page(
         summary,
         breakdowns,
         samples,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ct.html")]
+struct CtPage {
+    frame: Frame,
+    monitoring: bool,
+    coverage: Vec<pinwarden_ct::monitor::Coverage>,
+    counts: Vec<(&'static str, usize)>,
+    alerts: Vec<pinwarden_ct::monitor::alert::Alert>,
+}
+
+impl CtPage {
+    fn date(&self, secs: &i64) -> String {
+        time::OffsetDateTime::from_unix_timestamp(*secs)
+            .map(|t| t.date().to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn ct_page(State(state): State<AppState>) -> Response {
+    use pinwarden_ct::monitor::alert::Verdict as CtVerdict;
+    let frame = Frame::new(&state, "Certificate Transparency", "/ct").await;
+    let mut alerts = match state.store.ct_alerts(500).await {
+        Ok(a) => a,
+        Err(e) => return problem::store_failed(&e),
+    };
+    // Most severe first, newest first within a verdict.
+    alerts.sort_by_key(|a| std::cmp::Reverse(a.verdict));
+    let counts = [
+        CtVerdict::CaaViolation,
+        CtVerdict::WouldBreakPinset,
+        CtVerdict::UnexpectedIssuer,
+        CtVerdict::Discovered,
+    ]
+    .into_iter()
+    .map(|v| (v.as_str(), alerts.iter().filter(|a| a.verdict == v).count()))
+    .filter(|(_, n)| *n > 0)
+    .collect();
+    render(&CtPage {
+        frame,
+        monitoring: state.ct.is_some(),
+        coverage: state.ct.as_ref().map(|c| c.coverage()).unwrap_or_default(),
+        counts,
+        alerts,
     })
 }
 

@@ -65,7 +65,7 @@ impl Tree {
             }
             self.levels[h].push(node);
             let n = self.levels[h].len();
-            if n % 2 == 1 {
+            if !n.is_multiple_of(2) {
                 break;
             }
             node = node_hash(&self.levels[h][n - 2], &self.levels[h][n - 1]);
@@ -87,7 +87,7 @@ impl Tree {
         if size == 0 {
             return Sha256::digest([]).into();
         }
-        if size.is_power_of_two() && start % size == 0 {
+        if size.is_power_of_two() && start.is_multiple_of(size) {
             let h = size.trailing_zeros() as usize;
             return self.levels[h][(start / size) as usize];
         }
@@ -385,7 +385,7 @@ type Shared = State<Arc<Inner>>;
 fn limited(inner: &Inner) -> Option<Response> {
     let n = inner.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let every = inner.misbehaviour.read().expect("lock").rate_limit_every?;
-    if every > 0 && n % every == 0 {
+    if every > 0 && n.is_multiple_of(every) {
         inner.rate_limited.fetch_add(1, Ordering::Relaxed);
         let mut r = (StatusCode::TOO_MANY_REQUESTS, "slow down\n").into_response();
         r.headers_mut()

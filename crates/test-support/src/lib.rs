@@ -2,14 +2,14 @@
 //! local TLS servers made with rustls, throwaway PostgreSQL databases,
 //! an authoritative DNS server (knotd) on loopback. Nothing here is for production.
 
-mod dns;
 mod ct_log;
+mod dns;
 mod pki;
 mod postgres;
 mod tls_server;
 
-pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
 pub use ct_log::{CtLog, Misbehaviour};
+pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
 pub use pki::{Ca, KeyKind, Leaf, Pki, Precert};
 pub use postgres::{POSTGRES_ENV, PostgresDb};
 pub use tls_server::TlsServer;

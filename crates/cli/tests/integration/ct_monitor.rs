@@ -391,3 +391,61 @@ fn bad_inputs_are_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("w2") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn serve_runs_the_monitor_and_shows_its_alerts() {
+    use crate::serve_cmd::{curl, start_serving};
+    require("curl");
+    let f = Fixture::new();
+    f.noise(20);
+    let hit = f.cert(&["api.northwind.example"], false);
+    f.noise(5);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = f.log_list(dir.path());
+    let db = format!("sqlite://{}/pw.db", dir.path().display());
+    let state = dir.path().join("ct");
+    let server = start_serving(
+        &db,
+        &[
+            "--ct-logs",
+            logs.to_str().unwrap(),
+            "--ct-state-dir",
+            state.to_str().unwrap(),
+            "--ct-no-caa",
+            "--ct-interval",
+            "1",
+            "--ct-rps",
+            "0",
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let alerts = loop {
+        let (code, body) = curl(&format!("{}/api/v1/ct/alerts", server.url));
+        assert_eq!(code, "200", "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["monitoring"], true);
+        let alerts = json["alerts"].as_array().unwrap().clone();
+        if !alerts.is_empty() || Instant::now() > deadline {
+            break alerts;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let alert = &alerts[0];
+    assert_eq!(alert["entry_index"], hit);
+    assert_eq!(alert["verdict"], "would-break-pinset");
+    let findings = alert["findings"].to_string();
+    assert!(
+        findings.contains("public-api") && findings.contains("northwind-mobile"),
+        "{findings}"
+    );
+    assert!(findings.contains("unexpected-issuer"), "{findings}");
+
+    let (code, page) = curl(&format!("{}/ct", server.url));
+    assert_eq!(code, "200");
+    assert!(page.contains("api.northwind.example") && page.contains("would-break-pinset"));
+    let (_, coverage) = curl(&format!("{}/api/v1/ct/coverage", server.url));
+    let coverage: serde_json::Value = serde_json::from_str(&coverage).unwrap();
+    assert_eq!(coverage["logs"][0]["verified_size"], f.log.size());
+}

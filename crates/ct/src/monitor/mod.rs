@@ -168,6 +168,9 @@ pub trait Progress: Send + Sync {
     fn finish(&self, log: &str);
 }
 
+/// Called after each round of [`Monitor::watch`].
+pub type OnRound = Arc<dyn Fn(&LogSource, &Result<RoundOutcome, MonitorError>) + Send + Sync>;
+
 /// What the monitor delivered in a round.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct RoundOutcome {
@@ -465,7 +468,7 @@ impl Monitor {
         let leaf = SpkiPin::from_spki_der(&m.info.spki);
         let findings = self.expectations.evaluate(&Candidate {
             names: &m.info.names,
-            leaf: leaf.clone(),
+            leaf,
             chain: &m.chain,
             issuer_dn: &m.info.issuer,
         });
@@ -590,7 +593,7 @@ impl Monitor {
         self: Arc<Self>,
         sources: Vec<LogSource>,
         interval: Duration,
-        on_round: Arc<dyn Fn(&LogSource, &Result<RoundOutcome, MonitorError>) + Send + Sync>,
+        on_round: OnRound,
         stop: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut tasks = Vec::new();

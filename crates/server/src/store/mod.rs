@@ -14,6 +14,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
+mod ct_alerts;
 mod manifests;
 mod reports;
 pub(crate) mod scenarios;
@@ -95,6 +96,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "reports",
         include_str!("../../migrations/sqlite/0003_reports.sql"),
     ),
+    (
+        4,
+        "ct_alerts",
+        include_str!("../../migrations/sqlite/0004_ct_alerts.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -112,6 +118,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "reports",
         include_str!("../../migrations/postgres/0003_reports.sql"),
+    ),
+    (
+        4,
+        "ct_alerts",
+        include_str!("../../migrations/postgres/0004_ct_alerts.sql"),
     ),
 ];
 
