@@ -103,7 +103,7 @@ pub(crate) enum CtCommand {
 
 #[derive(Clone, Debug, Args)]
 pub(crate) struct CtRunArgs {
-    /// Chrome v3 log list (file or http(s) URL); RFC 6962 logs in it are monitored.
+    /// Chrome v3 log list (file or http(s) URL); its RFC 6962 and static-ct-api (tiled) logs are monitored.
     #[arg(long, value_name = "FILE|URL")]
     pub(crate) logs: String,
     /// Watchlist: one name per line, `.example.com` for a whole subtree. Default: every host in --policy.

@@ -21,7 +21,7 @@ use pinwarden_ct::monitor::alert::Verdict;
 use pinwarden_ct::monitor::evaluate::{CaaCheck, Expectations, KnownIssuer, PinRule};
 use pinwarden_ct::monitor::notify::{Hook, JsonLines, Stdout, Webhook};
 use pinwarden_ct::monitor::{LogSource, Monitor, MonitorConfig, Progress, RoundOutcome};
-use pinwarden_ct::{Api, Watchlist, parse_log_list};
+use pinwarden_ct::{Watchlist, parse_log_list};
 use pinwarden_probe::{CaaResolver, RelevantCaa};
 
 use crate::args::{CtCoverageArgs, CtRunArgs, CtWatchArgs};
@@ -49,18 +49,12 @@ pub(crate) async fn log_list(source: &str) -> anyhow::Result<Vec<pinwarden_ct::L
 
 pub(crate) fn sources(logs: Vec<pinwarden_ct::Log>) -> anyhow::Result<Vec<LogSource>> {
     let mut out = Vec::new();
+    // RFC 6962 and static-ct-api (tiled) logs alike: LogSource picks the client.
     for log in logs {
-        if let Api::Tiled { .. } = log.api {
-            eprintln!(
-                "pinwarden ct: skipping {}: static-ct-api (tiled) logs aren't monitored by this version",
-                log.description
-            );
-            continue;
-        }
         out.push(LogSource::new(log)?);
     }
     if out.is_empty() {
-        bail!("the log list has no RFC 6962 log to monitor");
+        bail!("the log list has no log to monitor");
     }
     Ok(out)
 }

@@ -130,28 +130,8 @@ impl LogClient {
 
     async fn get(&self, path: &str) -> Result<(String, Vec<u8>), ClientError> {
         let url = format!("{}ct/v1/{path}", self.base);
-        let response = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| transport(&url, e))?;
-        let status = response.status().as_u16();
-        if status == 429 {
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            return Err(ClientError::RateLimited { url, retry_after });
-        }
-        let body = response.bytes().await.map_err(|e| transport(&url, e))?;
-        if status != 200 {
-            let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-            return Err(ClientError::Status { url, status, body });
-        }
-        Ok((url, body.to_vec()))
+        let body = get_body(&self.http, &url).await?;
+        Ok((url, body))
     }
 
     /// `get-sth`: the log's latest signed tree head (not yet verified).
@@ -267,6 +247,35 @@ pub async fn fetch(url: &str) -> Result<Vec<u8>, ClientError> {
     Ok(body.to_vec())
 }
 
+/// GETs `url` and returns the body of a 200; a 429 is
+/// [`ClientError::RateLimited`] with the log's Retry-After in seconds.
+pub(crate) async fn get_body(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClientError> {
+    let response = http.get(url).send().await.map_err(|e| transport(url, e))?;
+    let status = response.status().as_u16();
+    if status == 429 {
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        return Err(ClientError::RateLimited {
+            url: url.to_owned(),
+            retry_after,
+        });
+    }
+    let body = response.bytes().await.map_err(|e| transport(url, e))?;
+    if status != 200 {
+        let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        return Err(ClientError::Status {
+            url: url.to_owned(),
+            status,
+            body,
+        });
+    }
+    Ok(body.to_vec())
+}
+
 fn hashes(url: &str, list: &[String]) -> Result<Vec<Hash>, ClientError> {
     list.iter()
         .map(|h| {
@@ -290,14 +299,14 @@ fn form_urlencode(text: &str) -> String {
         .collect()
 }
 
-fn transport(url: &str, e: impl std::fmt::Display) -> ClientError {
+pub(crate) fn transport(url: &str, e: impl std::fmt::Display) -> ClientError {
     ClientError::Transport {
         url: url.to_owned(),
         reason: e.to_string(),
     }
 }
 
-fn decode(url: &str, e: impl std::fmt::Display) -> ClientError {
+pub(crate) fn decode(url: &str, e: impl std::fmt::Display) -> ClientError {
     ClientError::Decode {
         url: url.to_owned(),
         reason: e.to_string(),

@@ -25,7 +25,7 @@ pub struct EntryError {
     pub reason: String,
 }
 
-fn err(field: &'static str, reason: impl Into<String>) -> EntryError {
+pub(crate) fn err(field: &'static str, reason: impl Into<String>) -> EntryError {
     EntryError {
         field,
         reason: reason.into(),
@@ -46,12 +46,12 @@ pub struct Leaf<'a> {
 }
 
 /// A cursor over TLS presentation-language bytes.
-struct Reader<'a> {
-    rest: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], EntryError> {
+    pub(crate) fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], EntryError> {
         if self.rest.len() < n {
             return Err(err(
                 field,
@@ -63,7 +63,7 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn uint(&mut self, n: usize, field: &'static str) -> Result<u64, EntryError> {
+    pub(crate) fn uint(&mut self, n: usize, field: &'static str) -> Result<u64, EntryError> {
         Ok(self
             .take(n, field)?
             .iter()
@@ -71,12 +71,12 @@ impl<'a> Reader<'a> {
     }
 
     /// `opaque<..2^(8n)-1>`: an n-byte length, then that many bytes.
-    fn vector(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], EntryError> {
+    pub(crate) fn vector(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], EntryError> {
         let len = self.uint(n, field)? as usize;
         self.take(len, field)
     }
 
-    fn finish(&self, field: &'static str) -> Result<(), EntryError> {
+    pub(crate) fn finish(&self, field: &'static str) -> Result<(), EntryError> {
         if self.rest.is_empty() {
             Ok(())
         } else {

@@ -63,7 +63,7 @@ impl World {
         let logs = parse_log_list(self.log.log_list_json().as_bytes()).unwrap();
         let log = logs.into_iter().next().unwrap();
         LogSource {
-            client: LogClient::new(&self.log.url).unwrap(),
+            client: LogClient::new(&self.log.url).unwrap().into(),
             log,
         }
     }

@@ -3,12 +3,14 @@
 //! an authoritative DNS server (knotd) on loopback. Nothing here is for production.
 
 mod ct_log;
+mod ct_tiled_log;
 mod dns;
 mod pki;
 mod postgres;
 mod tls_server;
 
 pub use ct_log::{CtLog, Misbehaviour};
+pub use ct_tiled_log::{CtTiledLog, TiledMisbehaviour};
 pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
 pub use pki::{Ca, KeyKind, Leaf, Pki, Precert};
 pub use postgres::{POSTGRES_ENV, PostgresDb};

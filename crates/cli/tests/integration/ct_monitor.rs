@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pinwarden_test_support::{Ca, CtLog, KeyKind};
+use pinwarden_test_support::{Ca, CtLog, CtTiledLog, KeyKind};
 
 use crate::support::{pinwarden, require, write};
 
@@ -360,6 +360,73 @@ fn kill_9_at_any_moment_loses_and_repeats_no_alert() {
     let cov: serde_json::Value = serde_json::from_slice(&cov.stdout).unwrap();
     assert_eq!(cov[0]["verified_size"], f.log.size());
     assert_eq!(cov[0]["gaps"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_tiled_log_in_the_list_is_monitored() {
+    let root = Ca::root("Tiled Root", KeyKind::EcdsaP256);
+    let issuing = root.intermediate("Tiled Issuing CA", KeyKind::EcdsaP256);
+    let log = CtTiledLog::start();
+    let chain = |names: &[&str]| {
+        let leaf = issuing.leaf(names, KeyKind::EcdsaP256);
+        vec![leaf.der, issuing.der.clone(), root.der.clone()]
+    };
+    let noise = chain(&["noise.unrelated.test"]);
+    for i in 0..300 {
+        log.add_x509(&noise, now_ms() + i);
+    }
+    let mut expected = vec![log.add_x509(&chain(&["www.example.com"]), now_ms())];
+    let pre = issuing.precert(&["pre.example.com"], KeyKind::EcdsaP256);
+    expected.push(log.add_precert(
+        &pre.der,
+        &issuing.spki,
+        &[issuing.der.clone(), root.der.clone()],
+        now_ms(),
+    ));
+    log.publish();
+
+    let dir = tempfile::tempdir().unwrap();
+    let logs = write(dir.path(), "logs.json", log.log_list_json());
+    let alerts = dir.path().join("alerts.jsonl");
+    let out = pinwarden()
+        .args(["ct", "once", "--no-caa", "--quiet", "--rps", "0"])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--watchlist")
+        .arg(write(dir.path(), "w", ".example.com\n"))
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--jsonl")
+        .arg(&alerts)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut found: Vec<u64> = lines(&alerts)
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["entry_index"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    found.sort_unstable();
+    assert_eq!(found, expected);
+
+    let cov = pinwarden()
+        .args(["ct", "coverage", "--json"])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .output()
+        .unwrap();
+    let cov: serde_json::Value = serde_json::from_slice(&cov.stdout).unwrap();
+    assert_eq!(cov[0]["verified_size"], log.size());
+    assert_eq!(cov[0]["url"], log.monitoring_url.as_str());
 }
 
 #[test]

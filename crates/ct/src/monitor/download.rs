@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::client::{ClientError, LogClient, RawEntry};
+use super::LogApi;
+use crate::client::{ClientError, RawEntry};
 
 /// A requests-per-second budget: requests are spaced evenly.
 #[derive(Debug)]
@@ -107,14 +108,21 @@ where
     }
 }
 
-/// Entries `start..=end`, however few the log returns per answer.
+/// Entries `start..=end`, however few the log returns per answer. For a
+/// tiled log the range is one data tile (see `LogApi::chunks`).
 pub(crate) async fn fetch_range(
-    client: &LogClient,
+    api: &LogApi,
     budget: &Budget,
     retry: Retry,
     start: u64,
     end: u64,
 ) -> Result<Vec<RawEntry>, ClientError> {
+    let client = match api {
+        LogApi::Rfc6962(client) => client,
+        LogApi::Tiled(client) => {
+            return with_retry(budget, retry, || client.entries(start, end)).await;
+        }
+    };
     let mut entries = Vec::with_capacity((end - start + 1) as usize);
     let mut next = start;
     while next <= end {
