@@ -617,6 +617,33 @@ fn a_data_tile_that_doesnt_make_the_tree_raises_no_alerts() {
 }
 
 #[test]
+fn a_rewritten_history_is_caught_without_a_consistency_proof() {
+    // Tiled logs serve no consistency proofs: the monitor relies on
+    // rebuilding the new root on top of the verified entries.
+    let w = World::new();
+    let expected = fill(&w);
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
+    let rt = rt();
+    let out = rt.block_on(monitor.round(&w.source())).unwrap();
+    assert_eq!(indices(&out.alerts), expected);
+    let verified = w.log.size();
+
+    w.log.rewrite(10);
+    w.cert(&["after.example.com"]);
+    w.log.publish();
+    let err = rt.block_on(monitor.round(&w.source())).unwrap_err();
+    assert!(matches!(err, MonitorError::Inconsistent { .. }), "{err}");
+    let coverage = monitor.coverage(&w.source()).unwrap();
+    assert_eq!(coverage.verified_size, verified, "the fork is not accepted");
+    assert_eq!(
+        coverage.position, verified,
+        "entries after it are discarded"
+    );
+    assert_eq!(coverage.pending_alerts, 0);
+}
+
+#[test]
 fn rate_limits_cost_time_not_entries() {
     let w = World::new();
     let expected = fill(&w);
@@ -630,4 +657,58 @@ fn rate_limits_cost_time_not_entries() {
     assert_eq!(indices(&out.alerts), expected);
     let (_, _, _, limited) = w.log.counters();
     assert!(limited > 0, "the log did rate-limit");
+}
+
+#[test]
+fn every_truncation_or_flipped_byte_of_a_data_tile_is_handled() {
+    let w = World::new();
+    w.precert(&["a.example.com"]);
+    w.cert(&["b.example.com"]);
+    w.log.publish();
+    let client = w.client();
+    let rt = rt();
+    let leaves = rt.block_on(client.data_tile(0, 2)).unwrap();
+    // Re-encode the tile as the log serves it: TimestampedEntry, then the
+    // precertificate, then the fingerprints.
+    let mut tile = Vec::new();
+    let mut boundaries = Vec::new();
+    for leaf in &leaves {
+        tile.extend_from_slice(&leaf.merkle_tree_leaf[2..]);
+        if let Some(pre) = &leaf.pre_certificate {
+            tile.extend_from_slice(&(pre.len() as u32).to_be_bytes()[1..]);
+            tile.extend_from_slice(pre);
+        }
+        tile.extend_from_slice(&((leaf.chain.len() * 32) as u16).to_be_bytes());
+        leaf.chain.iter().for_each(|h| tile.extend_from_slice(h));
+        boundaries.push(tile.len());
+    }
+    assert_eq!(pinwarden_ct::parse_data_tile(&tile, 0).unwrap(), leaves);
+    let first_len = boundaries[0];
+    for cut in 1..tile.len() {
+        // Cutting exactly between the two entries leaves one whole entry.
+        match pinwarden_ct::parse_data_tile(&tile[..cut], 0) {
+            Ok(got) => assert_eq!((cut, got.len()), (first_len, 1)),
+            Err(e) => assert!(e.starts_with("entry "), "{e}"),
+        }
+    }
+    for i in 0..tile.len() {
+        let mut bad = tile.clone();
+        bad[i] ^= 0xff;
+        let _ = pinwarden_ct::parse_data_tile(&bad, 0);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+        let _ = pinwarden_ct::parse_data_tile(&bytes, 0);
+        let _ = Checkpoint::parse(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_notes_never_panic(text in "[a-z0-9/+=\n \u{2014}]{0,200}") {
+        let _ = Checkpoint::parse(text.as_bytes());
+    }
 }

@@ -49,14 +49,17 @@ const WIDTH: u64 = 256;
 struct Tree {
     /// Each entry's `TileLeaf` bytes.
     leaves: Vec<Vec<u8>>,
+    /// Each entry's RFC 6962 `MerkleTreeLeaf`, as hashed.
+    merkle_leaves: Vec<Vec<u8>>,
     /// levels[h][i]: root of the perfect subtree of 2^h leaves at i·2^h.
     levels: Vec<Vec<Hash>>,
 }
 
 impl Tree {
-    fn push(&mut self, tile_leaf: Vec<u8>, merkle_tree_leaf: &[u8]) {
+    fn push(&mut self, tile_leaf: Vec<u8>, merkle_tree_leaf: Vec<u8>) {
         self.leaves.push(tile_leaf);
-        let mut node = leaf_hash(merkle_tree_leaf);
+        let mut node = leaf_hash(&merkle_tree_leaf);
+        self.merkle_leaves.push(merkle_tree_leaf);
         let mut h = 0;
         loop {
             if self.levels.len() == h {
@@ -254,7 +257,7 @@ impl CtTiledLog {
             push_vector(&mut tile_leaf, pre, 3);
         }
         push_vector(&mut tile_leaf, chain, 2);
-        tree.push(tile_leaf, &merkle_tree_leaf);
+        tree.push(tile_leaf, merkle_tree_leaf);
         index
     }
 
@@ -326,6 +329,27 @@ impl CtTiledLog {
             signature_line(origin, rfc6962_key_id(origin, &self.inner.log_id), &body),
         );
         *self.inner.published.write().expect("lock") = Published { size, checkpoint };
+    }
+
+    /// Rewrites history: flips a byte inside entry `index`'s certificate
+    /// in the tree itself (tiles and hashes alike) and republishes. A
+    /// monitor that verified a checkpoint covering it must notice.
+    pub fn rewrite(&self, index: u64) {
+        let mut tree = self.inner.tree.write().expect("tree lock");
+        let old = std::mem::take(&mut *tree);
+        for (i, (mut tile_leaf, mut merkle_leaf)) in
+            old.leaves.into_iter().zip(old.merkle_leaves).enumerate()
+        {
+            if i as u64 == index {
+                // The MerkleTreeLeaf is the TileLeaf's TimestampedEntry
+                // behind two bytes (version, leaf type).
+                tile_leaf[20] ^= 0x55;
+                merkle_leaf[22] ^= 0x55;
+            }
+            tree.push(tile_leaf, merkle_leaf);
+        }
+        drop(tree);
+        self.publish();
     }
 
     /// The published checkpoint's text.
