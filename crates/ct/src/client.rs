@@ -81,14 +81,19 @@ pub struct LogClient {
 }
 
 #[derive(serde::Deserialize)]
-struct EntriesJson {
-    entries: Vec<EntryJson>,
+struct EntriesJson<'a> {
+    #[serde(borrow)]
+    entries: Vec<EntryJson<'a>>,
 }
 
+/// Base64 never needs JSON escapes, so the fields borrow from the body
+/// (a log that escapes `/` still parses, into owned strings).
 #[derive(serde::Deserialize)]
-struct EntryJson {
-    leaf_input: String,
-    extra_data: String,
+struct EntryJson<'a> {
+    #[serde(borrow)]
+    leaf_input: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    extra_data: std::borrow::Cow<'a, str>,
 }
 
 #[derive(serde::Deserialize)]

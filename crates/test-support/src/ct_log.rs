@@ -40,6 +40,8 @@ pub struct Misbehaviour {
 struct Entry {
     leaf_input: Vec<u8>,
     extra_data: Arc<[u8]>,
+    /// `extra_data` in base64, shared by every entry sharing the bytes.
+    extra_base64: Arc<str>,
 }
 
 #[derive(Debug, Default)]
@@ -48,10 +50,22 @@ struct Tree {
     /// levels[h][i]: root of the perfect subtree of 2^h leaves at i·2^h.
     levels: Vec<Vec<Hash>>,
     by_hash: HashMap<Hash, u64>,
+    /// Base64 of each distinct `extra_data` allocation, by address.
+    extra_base64: HashMap<usize, Arc<str>>,
 }
 
 impl Tree {
-    fn push(&mut self, entry: Entry) {
+    fn push(&mut self, leaf_input: Vec<u8>, extra_data: Arc<[u8]>) {
+        let extra_base64 = self
+            .extra_base64
+            .entry(extra_data.as_ptr() as usize)
+            .or_insert_with(|| STANDARD.encode(&extra_data).into())
+            .clone();
+        let entry = Entry {
+            leaf_input,
+            extra_data,
+            extra_base64,
+        };
         let hash = leaf_hash(&entry.leaf_input);
         self.by_hash
             .entry(hash)
@@ -77,7 +91,7 @@ impl Tree {
         let entries = std::mem::take(&mut self.entries);
         *self = Self::default();
         for e in entries {
-            self.push(e);
+            self.push(e.leaf_input, e.extra_data);
         }
     }
 
@@ -277,10 +291,7 @@ impl CtLog {
     /// to keep large logs small).
     pub fn add_raw(&self, leaf_input: Vec<u8>, extra_data: Arc<[u8]>) -> u64 {
         let mut tree = self.inner.tree.write().expect("tree lock");
-        tree.push(Entry {
-            leaf_input,
-            extra_data,
-        });
+        tree.push(leaf_input, extra_data);
         tree.entries.len() as u64 - 1
     }
 
@@ -447,7 +458,7 @@ async fn get_entries(State(inner): Shared, Query(q): Query<EntriesQuery>) -> Res
             STANDARD.encode_string(&e.leaf_input, &mut body);
         }
         body.push_str("\",\"extra_data\":\"");
-        STANDARD.encode_string(&e.extra_data, &mut body);
+        body.push_str(&e.extra_base64);
         body.push_str("\"}");
     }
     body.push_str("]}");
