@@ -516,3 +516,194 @@ fn serve_runs_the_monitor_and_shows_its_alerts() {
     let coverage: serde_json::Value = serde_json::from_str(&coverage).unwrap();
     assert_eq!(coverage["logs"][0]["verified_size"], f.log.size());
 }
+
+/// Accepts HTTP POSTs on 127.0.0.1, answers 200, hands the bodies over.
+fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/hook/secret-token",
+        listener.local_addr().unwrap()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn caa_over_real_dns_turns_a_forbidden_issuer_into_a_caa_violation() {
+    use pinwarden_test_support::{DnsServer, Zone};
+    let dns = DnsServer::start(&[
+        Zone::new(".", ""),
+        Zone::new("example.com", "@ CAA 0 issue \"letsencrypt.org\""),
+        Zone::new("example.net", "www A 192.0.2.1"),
+        Zone::unloadable("broken.example"),
+    ]);
+    let f = Fixture::new();
+    f.noise(10);
+    let forbidden = f.cert(&["shop.example.com"], true);
+    let free = f.cert(&["www.example.net"], true);
+    let unknown = f.cert(&["x.broken.example"], true);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let (hook_url, bodies) = webhook_receiver();
+    let out = pinwarden()
+        .args(["ct", "once", "--json", "--rps", "0"])
+        .arg("--logs")
+        .arg(f.log_list(dir.path()))
+        .arg("--watchlist")
+        .arg(write(
+            dir.path(),
+            "w",
+            ".example.com\n.example.net\n.broken.example\n",
+        ))
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .args([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "--webhook",
+            &hook_url,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        !stderr.contains("secret-token"),
+        "the webhook URL's path stays out of messages"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alerts = json["logs"][0]["outcome"]["alerts"].as_array().unwrap();
+    let find = |i: u64| {
+        alerts
+            .iter()
+            .find(|a| a["entry_index"] == i)
+            .unwrap()
+            .clone()
+    };
+    let a = find(forbidden);
+    assert_eq!(a["verdict"], "caa-violation");
+    assert!(
+        a["findings"]
+            .to_string()
+            .contains("permits only letsencrypt.org"),
+        "{a}"
+    );
+    assert_eq!(find(free)["verdict"], "discovered");
+    let b = find(unknown);
+    assert_eq!(
+        b["verdict"], "caa-violation",
+        "a failed lookup is not 'permitted'"
+    );
+    assert!(
+        b["findings"].to_string().contains("could not be checked"),
+        "{b}"
+    );
+
+    // The webhook got one Slack-style message per alert.
+    let mut texts = Vec::new();
+    while let Ok(body) = bodies.recv_timeout(Duration::from_secs(5)) {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        texts.push(v["text"].as_str().unwrap().to_owned());
+        if texts.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("shop.example.com") && t.contains("not permitted by CAA"))
+    );
+}
+
+#[test]
+fn watch_reports_new_certificates_as_they_are_logged_and_stops_on_sigint() {
+    let f = Fixture::new();
+    f.noise(5);
+    let first = f.cert(&["one.example.com"], true);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("alerts.jsonl");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("pinwarden"))
+        .args([
+            "ct",
+            "watch",
+            "--no-caa",
+            "--quiet",
+            "--rps",
+            "0",
+            "--interval",
+            "1",
+        ])
+        .arg("--logs")
+        .arg(f.log_list(dir.path()))
+        .arg("--watchlist")
+        .arg(write(dir.path(), "w", ".example.com\n"))
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--jsonl")
+        .arg(&jsonl)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while lines(&jsonl).len() < n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        lines(&jsonl)
+    };
+    assert_eq!(wait_for(1).len(), 1);
+    let second = f.cert(&["two.example.com"], true);
+    f.log.publish();
+    let seen = wait_for(2);
+    let indices: Vec<u64> = seen
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["entry_index"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(indices, vec![first, second]);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "ct watch did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}

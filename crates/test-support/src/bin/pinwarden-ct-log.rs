@@ -36,13 +36,12 @@ fn main() {
     let started = std::time::Instant::now();
     let root = Ca::root("Bench Root", KeyKind::EcdsaP256);
     let issuing = root.intermediate("Bench Issuing CA", KeyKind::EcdsaP256);
-    let chain = [issuing.der.clone(), root.der.clone()];
+    let chain = [issuing.der.as_slice(), root.der.as_slice()];
     let log = CtLog::start();
 
     // A pool of distinct certificates and precertificates, logged over and
     // over with different timestamps, as unrelated traffic.
     let pool = 256;
-    let chain_refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
     let issuer_key_hash: [u8; 32] = {
         use sha2::Digest as _;
         sha2::Sha256::digest(&issuing.spki).into()
@@ -57,12 +56,10 @@ fn main() {
         let pre = issuing.precert(&[&format!("p{i}.noise.test")], KeyKind::EcdsaP256);
         noise.push(Noise::Precert {
             tbs: pinwarden_ct::reduced_tbs(&pre.der, false).expect("rcgen's DER"),
-            extra: pinwarden_ct::encode_extra_data(Some(&pre.der), &chain_refs).into(),
+            extra: pinwarden_ct::encode_extra_data(Some(&pre.der), &chain).into(),
         });
     }
-    let extra_x509: Arc<[u8]> =
-        pinwarden_ct::encode_extra_data(None, &chain.iter().map(Vec::as_slice).collect::<Vec<_>>())
-            .into();
+    let extra_x509: Arc<[u8]> = pinwarden_ct::encode_extra_data(None, &chain).into();
     // 100 watched entries spread evenly: 50 exact names, 50 under subtrees.
     let mut watched = Vec::new();
     for j in 0..100 {
