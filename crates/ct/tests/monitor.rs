@@ -316,3 +316,78 @@ fn a_rewritten_history_is_caught_by_the_consistency_proof() {
         verified
     );
 }
+
+#[test]
+fn the_client_speaks_every_rfc6962_read_endpoint() {
+    use pinwarden_ct::{LogKey, leaf_hash, verify_consistency, verify_inclusion};
+    let w = World::new();
+    for i in 0..13 {
+        w.cert(&[&format!("h{i}.example.com")], true);
+    }
+    w.log.publish();
+    let client = LogClient::new(&w.log.url).unwrap();
+    let key = LogKey::from_base64(&w.log.key_base64).unwrap();
+    let rt = rt();
+    let first = rt.block_on(client.get_sth()).unwrap();
+    first.verify(&key).unwrap();
+    for i in 0..22 {
+        w.cert(&[&format!("later{i}.example.com")], true);
+    }
+    w.log.publish();
+    let second = rt.block_on(client.get_sth()).unwrap();
+    second.verify(&key).unwrap();
+    assert_eq!((first.tree_size, second.tree_size), (13, 35));
+
+    let proof = rt
+        .block_on(client.get_sth_consistency(first.tree_size, second.tree_size))
+        .unwrap();
+    verify_consistency(
+        13,
+        35,
+        &first.root().unwrap(),
+        &second.root().unwrap(),
+        &proof,
+    )
+    .unwrap();
+    let wrong = verify_consistency(13, 35, &[0; 32], &second.root().unwrap(), &proof);
+    assert!(wrong.is_err());
+
+    let entries = rt.block_on(client.get_entries(20, 24)).unwrap();
+    assert_eq!(entries.len(), 5);
+    let hash = leaf_hash(&entries[2].leaf_input);
+    let (index, path) = rt.block_on(client.get_proof_by_hash(&hash, 35)).unwrap();
+    assert_eq!(index, 22);
+    verify_inclusion(22, 35, &hash, &path, &second.root().unwrap()).unwrap();
+    assert!(verify_inclusion(21, 35, &hash, &path, &second.root().unwrap()).is_err());
+
+    // A request past the tree is the log's 400, reported with the URL.
+    let err = rt.block_on(client.get_entries(35, 40)).unwrap_err();
+    assert!(err.to_string().contains("get-entries?start=35"), "{err}");
+    assert!(!err.is_transient());
+}
+
+#[test]
+fn the_request_budget_spaces_requests() {
+    let budget = pinwarden_ct::monitor::Budget::new(Some(50.0));
+    let rt = rt();
+    let started = std::time::Instant::now();
+    rt.block_on(async {
+        for _ in 0..6 {
+            budget.acquire().await;
+        }
+    });
+    // Six requests at 50 a second: the sixth waits five spacings (100 ms).
+    assert!(
+        started.elapsed() >= Duration::from_millis(95),
+        "{:?}",
+        started.elapsed()
+    );
+    let unlimited = pinwarden_ct::monitor::Budget::new(None);
+    let started = std::time::Instant::now();
+    rt.block_on(async {
+        for _ in 0..1000 {
+            unlimited.acquire().await;
+        }
+    });
+    assert!(started.elapsed() < Duration::from_millis(90));
+}

@@ -272,6 +272,26 @@ pins = [
         "{hooked:?}"
     );
     assert_eq!(json["logs"][0]["coverage"]["verified_size"], f.log.size());
+
+    // Without --json the alerts are printed for people.
+    let out = pinwarden()
+        .args(["ct", "once", "--no-caa", "--rps", "0"])
+        .arg("--logs")
+        .arg(&logs)
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--state-dir")
+        .arg(dir.path().join("state2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "would-break-pinset: certificate for api.example.com would break pin set api"
+        ) && text.contains("mobile would reject it"),
+        "{text}"
+    );
 }
 
 #[test]
