@@ -15,6 +15,16 @@ pub enum EntryKind {
     Precert,
 }
 
+impl EntryKind {
+    /// `x509` or `precert`, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::X509 => "x509",
+            Self::Precert => "precert",
+        }
+    }
+}
+
 /// Why an entry can't be decoded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]

@@ -39,12 +39,12 @@ impl Sink for Stdout {
         Box::pin(async move {
             let mut out = std::io::stdout().lock();
             let mut text = format!(
-                "{}: {}\n  log {} entry {} ({:?}), watch item {}\n  names: {}\n  issuer: {}\n  pubkey sha256 {}  tbs sha256 {}\n",
+                "{}: {}\n  log {} entry {} ({}), watch item {}\n  names: {}\n  issuer: {}\n  pubkey sha256 {}  tbs sha256 {}\n",
                 alert.verdict.as_str(),
                 alert.summary(),
                 alert.log_uri,
                 alert.entry_index,
-                alert.entry_type,
+                alert.entry_type.as_str(),
                 alert.watch_item,
                 alert.names.join(", "),
                 alert.issuer_ca.as_deref().unwrap_or(&alert.issuer_dn),

@@ -2,7 +2,8 @@
 //! --dir DIR` fills a log with N entries (certificates and precertificates,
 //! 100 of them for watched names), writes DIR/logs.json (a Chrome v3 log
 //! list) and DIR/watchlist (50 exact names, 50 subtrees), prints its URL and
-//! serves on 127.0.0.1 until stdin closes or it is killed.
+//! serves on 127.0.0.1 until stdin closes or it is killed. `--extra-name
+//! NAME` (repeatable) logs one more certificate for NAME at the end.
 
 use std::io::Read as _;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ enum Noise {
 fn main() {
     let mut entries: u64 = 1_000_000;
     let mut dir = std::path::PathBuf::from(".");
+    let mut extra_names: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -27,8 +29,11 @@ fn main() {
                     .expect("--entries N")
             }
             "--dir" => dir = args.next().expect("--dir DIR").into(),
+            "--extra-name" => extra_names.push(args.next().expect("--extra-name NAME")),
             _ => {
-                eprintln!("usage: pinwarden-ct-log [--entries N] [--dir DIR]");
+                eprintln!(
+                    "usage: pinwarden-ct-log [--entries N] [--dir DIR] [--extra-name NAME]..."
+                );
                 std::process::exit(2);
             }
         }
@@ -90,6 +95,15 @@ fn main() {
                 );
             }
         }
+    }
+    // Certificates for names the caller asked for, from the log's own test
+    // CA (not a public CA: pinned apps would reject them).
+    for (k, name) in extra_names.iter().enumerate() {
+        let leaf = issuing.leaf(&[name], KeyKind::EcdsaP256);
+        log.add_raw(
+            pinwarden_ct::encode_x509_leaf(base_ts + entries + k as u64, &leaf.der),
+            extra_x509.clone(),
+        );
     }
     log.publish();
     std::fs::create_dir_all(&dir).expect("create --dir");
