@@ -9,7 +9,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long a CAA answer is reused.
+const CAA_REUSE: Duration = Duration::from_secs(600);
 
 use anyhow::{Context as _, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -140,10 +143,11 @@ fn expectations(policy: Option<&Policy>, dataset: &CaDataset) -> anyhow::Result<
     Ok(e)
 }
 
-/// CAA through the probe's resolver, cached per name for a process.
+/// CAA through the probe's resolver; answers are reused for 10 minutes
+/// (a watch runs for months: CAA changes must be seen).
 struct DnsCaa {
     resolver: CaaResolver,
-    cache: Mutex<HashMap<String, Result<RelevantCaa, String>>>,
+    cache: Mutex<HashMap<String, (Instant, Result<RelevantCaa, String>)>>,
 }
 
 impl CaaCheck for DnsCaa {
@@ -155,7 +159,11 @@ impl CaaCheck for DnsCaa {
         Box::pin(async move {
             let wildcard = name.starts_with("*.");
             let base = name.trim_start_matches("*.");
-            let cached = self.cache.lock().ok().and_then(|c| c.get(base).cloned());
+            let cached = self.cache.lock().ok().and_then(|c| {
+                c.get(base)
+                    .filter(|(at, _)| at.elapsed() < CAA_REUSE)
+                    .map(|(_, r)| r.clone())
+            });
             let relevant = match cached {
                 Some(r) => r,
                 None => {
@@ -165,7 +173,7 @@ impl CaaCheck for DnsCaa {
                         .await
                         .map_err(|e| e.to_string());
                     if let Ok(mut c) = self.cache.lock() {
-                        c.insert(base.to_owned(), r.clone());
+                        c.insert(base.to_owned(), (Instant::now(), r.clone()));
                     }
                     r
                 }
