@@ -83,7 +83,7 @@ try {
   // Phone width: nothing wider than the screen, on every page.
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
   watch(phone);
-  for (const path of ["/", "/applications", "/questions"]) {
+  for (const path of ["/", "/applications", "/questions", "/manifests", "/telemetry", "/ct"]) {
     await phone.goto(base + path);
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${path} is ${width}px wide on a 360px screen`);
