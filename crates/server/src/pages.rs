@@ -400,6 +400,11 @@ struct CtPage {
 }
 
 impl CtPage {
+    /// The first 16 hex digits of a hash, for a table cell.
+    fn short(&self, hash: &str) -> String {
+        format!("{}…", hash.get(..16).unwrap_or(hash))
+    }
+
     fn date(&self, secs: &i64) -> String {
         time::OffsetDateTime::from_unix_timestamp(*secs)
             .map(|t| t.date().to_string())
