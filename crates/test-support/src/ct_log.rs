@@ -5,13 +5,12 @@
 //! alike.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
@@ -19,9 +18,9 @@ use base64::engine::general_purpose::STANDARD;
 use pinwarden_ct::{
     Hash, encode_extra_data, encode_precert_leaf, encode_x509_leaf, leaf_hash, node_hash,
 };
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use sha2::{Digest as _, Sha256};
+
+use crate::ct_common::{LogKey, RateLimit, Served, bind};
 
 /// Misbehaviour to switch on.
 #[derive(Clone, Debug, Default)]
@@ -157,13 +156,12 @@ struct Sth {
 }
 
 struct Inner {
-    key: EcdsaKeyPair,
+    key: LogKey,
     tree: RwLock<Tree>,
     published: RwLock<Sth>,
     misbehaviour: RwLock<Misbehaviour>,
-    requests: AtomicU64,
+    rate: RateLimit,
     get_entries: AtomicU64,
-    rate_limited: AtomicU64,
 }
 
 impl std::fmt::Debug for Inner {
@@ -182,27 +180,15 @@ pub struct CtLog {
     /// The log id: SHA-256 of that SPKI.
     pub log_id: [u8; 32],
     inner: Arc<Inner>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: Served,
 }
-
-/// DER SubjectPublicKeyInfo prefix for an uncompressed P-256 point.
-const P256_SPKI_PREFIX: &[u8] = &[
-    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-];
 
 impl CtLog {
     /// Starts an empty log on 127.0.0.1 in its own thread.
     pub fn start() -> Self {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
-            .expect("ring generates a P-256 key");
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
-            .expect("ring reads its own key");
-        let mut spki = P256_SPKI_PREFIX.to_vec();
-        spki.extend_from_slice(key.public_key().as_ref());
-        let log_id: [u8; 32] = Sha256::digest(&spki).into();
+        let key = LogKey::generate();
+        let spki = key.spki.clone();
+        let log_id = key.log_id;
         let inner = Arc::new(Inner {
             key,
             tree: RwLock::new(Tree::default()),
@@ -213,16 +199,10 @@ impl CtLog {
                 tree_head_signature: String::new(),
             }),
             misbehaviour: RwLock::new(Misbehaviour::default()),
-            requests: AtomicU64::new(0),
+            rate: RateLimit::default(),
             get_entries: AtomicU64::new(0),
-            rate_limited: AtomicU64::new(0),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let addr: SocketAddr = listener.local_addr().expect("local address");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (listener, addr) = bind();
         let app = Router::new()
             .route("/ct/v1/get-sth", get(get_sth))
             .route("/ct/v1/get-entries", get(get_entries))
@@ -230,29 +210,13 @@ impl CtLog {
             .route("/ct/v1/get-proof-by-hash", get(get_proof))
             .route("/ct/v1/get-roots", get(get_roots))
             .with_state(inner.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a tokio runtime starts");
-            rt.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::from_std(listener).expect("tokio takes the listener");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
+        let server = Served::start(listener, app);
         let log = Self {
             url: format!("http://{addr}/"),
             key_base64: STANDARD.encode(&spki),
             log_id,
             inner,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         };
         log.publish();
         log
@@ -301,21 +265,8 @@ impl CtLog {
         let size = tree.entries.len() as u64;
         let root = tree.mth(0, size);
         drop(tree);
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        let tbs = pinwarden_ct::tree_head_tbs(timestamp, size, &root);
-        let mut sig = self
-            .inner
-            .key
-            .sign(&SystemRandom::new(), &tbs)
-            .expect("ring signs")
-            .as_ref()
-            .to_vec();
-        if self.inner.misbehaviour.read().expect("lock").bad_signature {
-            let last = sig.len() - 1;
-            sig[last] ^= 1;
-        }
+        let corrupt = self.inner.misbehaviour.read().expect("lock").bad_signature;
+        let (timestamp, sig) = self.inner.key.sign_tree_head(size, &root, corrupt);
         let mut ds = vec![4u8, 3u8];
         ds.extend_from_slice(&(sig.len() as u16).to_be_bytes());
         ds.extend_from_slice(&sig);
@@ -351,9 +302,9 @@ impl CtLog {
     /// Requests served, `get-entries` requests among them, and 429s sent.
     pub fn counters(&self) -> (u64, u64, u64) {
         (
-            self.inner.requests.load(Ordering::Relaxed),
+            self.inner.rate.requests.load(Ordering::Relaxed),
             self.inner.get_entries.load(Ordering::Relaxed),
-            self.inner.rate_limited.load(Ordering::Relaxed),
+            self.inner.rate.refused.load(Ordering::Relaxed),
         )
     }
 
@@ -380,30 +331,11 @@ impl CtLog {
     }
 }
 
-impl Drop for CtLog {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 type Shared = State<Arc<Inner>>;
 
 fn limited(inner: &Inner) -> Option<Response> {
-    let n = inner.requests.fetch_add(1, Ordering::Relaxed) + 1;
-    let every = inner.misbehaviour.read().expect("lock").rate_limit_every?;
-    if every > 0 && n.is_multiple_of(every) {
-        inner.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let mut r = (StatusCode::TOO_MANY_REQUESTS, "slow down\n").into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return Some(r);
-    }
-    None
+    let every = inner.misbehaviour.read().expect("lock").rate_limit_every;
+    inner.rate.check(every)
 }
 
 fn bad_request(why: impl Into<String>) -> Response {

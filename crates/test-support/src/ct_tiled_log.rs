@@ -12,21 +12,21 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use pinwarden_ct::{Hash, leaf_hash, node_hash, rfc6962_key_id, signature_line};
 use ring::rand::{SecureRandom as _, SystemRandom};
-use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use sha2::{Digest as _, Sha256};
+
+use crate::ct_common::{LogKey, RateLimit, Served, bind};
 
 /// Misbehaviour to switch on.
 #[derive(Clone, Debug, Default)]
@@ -101,17 +101,16 @@ struct Published {
 }
 
 struct Inner {
-    key: EcdsaKeyPair,
+    key: LogKey,
     origin: String,
     log_id: Hash,
     tree: RwLock<Tree>,
     issuers: RwLock<HashMap<String, Vec<u8>>>,
     published: RwLock<Published>,
     misbehaviour: RwLock<TiledMisbehaviour>,
-    requests: AtomicU64,
+    rate: RateLimit,
     data_tiles: AtomicU64,
     issuer_fetches: AtomicU64,
-    rate_limited: AtomicU64,
 }
 
 impl std::fmt::Debug for Inner {
@@ -137,15 +136,8 @@ pub struct CtTiledLog {
     /// The log id: SHA-256 of that SPKI.
     pub log_id: [u8; 32],
     inner: Arc<Inner>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: Served,
 }
-
-/// DER SubjectPublicKeyInfo prefix for an uncompressed P-256 point.
-const P256_SPKI_PREFIX: &[u8] = &[
-    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-];
 
 fn push_uint(out: &mut Vec<u8>, value: u64, n: usize) {
     out.extend_from_slice(&value.to_be_bytes()[8 - n..]);
@@ -160,19 +152,10 @@ impl CtTiledLog {
     /// Starts an empty log on 127.0.0.1 in its own thread, with an empty
     /// checkpoint published.
     pub fn start() -> Self {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
-            .expect("ring generates a P-256 key");
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
-            .expect("ring reads its own key");
-        let mut spki = P256_SPKI_PREFIX.to_vec();
-        spki.extend_from_slice(key.public_key().as_ref());
-        let log_id: [u8; 32] = Sha256::digest(&spki).into();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let addr: SocketAddr = listener.local_addr().expect("local address");
+        let key = LogKey::generate();
+        let spki = key.spki.clone();
+        let log_id = key.log_id;
+        let (listener, addr) = bind();
         let origin = format!("{addr}/log");
         let inner = Arc::new(Inner {
             key,
@@ -185,33 +168,16 @@ impl CtTiledLog {
                 checkpoint: String::new(),
             }),
             misbehaviour: RwLock::new(TiledMisbehaviour::default()),
-            requests: AtomicU64::new(0),
+            rate: RateLimit::default(),
             data_tiles: AtomicU64::new(0),
             issuer_fetches: AtomicU64::new(0),
-            rate_limited: AtomicU64::new(0),
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
             .route("/mon/checkpoint", get(checkpoint))
             .route("/mon/tile/{*path}", get(tile))
             .route("/mon/issuer/{fingerprint}", get(issuer))
             .with_state(inner.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a tokio runtime starts");
-            rt.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::from_std(listener).expect("tokio takes the listener");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
+        let server = Served::start(listener, app);
         let log = Self {
             monitoring_url: format!("http://{addr}/mon/"),
             submission_url: format!("http://{addr}/log/"),
@@ -219,8 +185,7 @@ impl CtTiledLog {
             key_base64: STANDARD.encode(&spki),
             log_id,
             inner,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         };
         log.publish();
         log
@@ -296,22 +261,8 @@ impl CtTiledLog {
         let size = tree.leaves.len() as u64;
         let root = tree.root(size);
         drop(tree);
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        let tbs = pinwarden_ct::tree_head_tbs(timestamp, size, &root);
-        let rng = SystemRandom::new();
-        let mut sig = self
-            .inner
-            .key
-            .sign(&rng, &tbs)
-            .expect("ring signs")
-            .as_ref()
-            .to_vec();
-        if self.inner.misbehaviour.read().expect("lock").bad_signature {
-            let last = sig.len() - 1;
-            sig[last] ^= 1;
-        }
+        let corrupt = self.inner.misbehaviour.read().expect("lock").bad_signature;
+        let (timestamp, sig) = self.inner.key.sign_tree_head(size, &root, corrupt);
         // RFC6962NoteSignature: timestamp, then the DigitallySigned
         // (SHA-256, ECDSA, length, signature).
         let mut body = timestamp.to_be_bytes().to_vec();
@@ -319,7 +270,7 @@ impl CtTiledLog {
         body.extend_from_slice(&(sig.len() as u16).to_be_bytes());
         body.extend_from_slice(&sig);
         let mut witness = [0u8; 72];
-        let _ = rng.fill(&mut witness);
+        let _ = SystemRandom::new().fill(&mut witness);
         let origin = &self.inner.origin;
         let checkpoint = format!(
             "{origin}\n{size}\n{}\n\n{}{}",
@@ -381,10 +332,10 @@ impl CtTiledLog {
     /// Requests served, data tiles among them, issuer fetches, 429s sent.
     pub fn counters(&self) -> (u64, u64, u64, u64) {
         (
-            self.inner.requests.load(Ordering::Relaxed),
+            self.inner.rate.requests.load(Ordering::Relaxed),
             self.inner.data_tiles.load(Ordering::Relaxed),
             self.inner.issuer_fetches.load(Ordering::Relaxed),
-            self.inner.rate_limited.load(Ordering::Relaxed),
+            self.inner.rate.refused.load(Ordering::Relaxed),
         )
     }
 
@@ -416,30 +367,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl Drop for CtTiledLog {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 type Shared = State<Arc<Inner>>;
 
 fn limited(inner: &Inner) -> Option<Response> {
-    let n = inner.requests.fetch_add(1, Ordering::Relaxed) + 1;
-    let every = inner.misbehaviour.read().expect("lock").rate_limit_every?;
-    if every > 0 && n.is_multiple_of(every) {
-        inner.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let mut r = (StatusCode::TOO_MANY_REQUESTS, "slow down\n").into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return Some(r);
-    }
-    None
+    let every = inner.misbehaviour.read().expect("lock").rate_limit_every;
+    inner.rate.check(every)
 }
 
 fn not_found(why: impl Into<String>) -> Response {

@@ -2,6 +2,7 @@
 //! local TLS servers made with rustls, throwaway PostgreSQL databases,
 //! an authoritative DNS server (knotd) on loopback. Nothing here is for production.
 
+mod ct_common;
 mod ct_log;
 mod ct_tiled_log;
 mod dns;
