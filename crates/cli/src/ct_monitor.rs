@@ -143,11 +143,14 @@ fn expectations(policy: Option<&Policy>, dataset: &CaDataset) -> anyhow::Result<
     Ok(e)
 }
 
+/// A CAA answer (or the lookup's failure) and when it was got.
+type CaaAnswer = (Instant, Result<RelevantCaa, String>);
+
 /// CAA through the probe's resolver; answers are reused for 10 minutes
 /// (a watch runs for months: CAA changes must be seen).
 struct DnsCaa {
     resolver: CaaResolver,
-    cache: Mutex<HashMap<String, (Instant, Result<RelevantCaa, String>)>>,
+    cache: Mutex<HashMap<String, CaaAnswer>>,
 }
 
 impl CaaCheck for DnsCaa {

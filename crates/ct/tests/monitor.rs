@@ -10,53 +10,28 @@ use pinwarden_ct::monitor::evaluate::{Expectations, KnownIssuer, PinRule};
 use pinwarden_ct::monitor::notify::JsonLines;
 use pinwarden_ct::monitor::{LogSource, Monitor, MonitorConfig, MonitorError, Retry};
 use pinwarden_ct::{LogClient, Watchlist, parse_log_list};
-use pinwarden_test_support::{Ca, CtLog, KeyKind, Misbehaviour};
+use pinwarden_test_support::{CtIssuers, CtLog, KeyKind, Misbehaviour};
 
 struct World {
     log: CtLog,
-    root: Ca,
-    issuing: Ca,
-    other_root: Ca,
-    other_issuing: Ca,
+    cas: CtIssuers,
 }
 
 impl World {
     fn new() -> Self {
-        let root = Ca::root("Expected Root", KeyKind::EcdsaP256);
-        let issuing = root.intermediate("Expected Issuing CA", KeyKind::EcdsaP256);
-        let other_root = Ca::root("Other Root", KeyKind::EcdsaP256);
-        let other_issuing = other_root.intermediate("Other Issuing CA", KeyKind::EcdsaP256);
         Self {
             log: CtLog::start(),
-            root,
-            issuing,
-            other_root,
-            other_issuing,
+            cas: CtIssuers::new(),
         }
     }
 
     /// A certificate entry for `names` from the expected or the other CA.
     fn cert(&self, names: &[&str], expected: bool) -> u64 {
-        let (ca, root) = if expected {
-            (&self.issuing, &self.root)
-        } else {
-            (&self.other_issuing, &self.other_root)
-        };
-        let leaf = ca.leaf(names, KeyKind::EcdsaP256);
-        self.log.add_x509(
-            &[leaf.der, ca.der.clone(), root.der.clone()],
-            1_790_000_000_000,
-        )
+        self.cas.log_cert(&self.log, names, expected)
     }
 
     fn precert(&self, names: &[&str]) -> u64 {
-        let pre = self.issuing.precert(names, KeyKind::EcdsaP256);
-        self.log.add_precert(
-            &pre.der,
-            &self.issuing.spki,
-            &[self.issuing.der.clone(), self.root.der.clone()],
-            1_790_000_000_000,
-        )
+        self.cas.log_precert(&self.log, names)
     }
 
     fn source(&self) -> LogSource {
@@ -74,15 +49,15 @@ impl World {
             pinsets: vec![PinRule {
                 id: "api".to_owned(),
                 hosts: vec!["api.example.com".parse::<HostPattern>().unwrap()],
-                pins: vec![pin(&self.root.spki)],
+                pins: vec![pin(&self.cas.root.spki)],
                 apps: vec!["mobile".to_owned()],
             }],
-            expected_issuers: vec![pin(&self.root.spki), pin(&self.issuing.spki)],
+            expected_issuers: vec![pin(&self.cas.root.spki), pin(&self.cas.issuing.spki)],
             expected_ca_names: vec!["Expected CA".to_owned()],
             ..Expectations::default()
         };
         e.known_issuers.insert(
-            pin(&self.other_issuing.spki),
+            pin(&self.cas.other_issuing.spki),
             KnownIssuer {
                 ca: "Other CA".to_owned(),
                 caa: vec!["other.example".to_owned()],
@@ -209,14 +184,18 @@ fn catches_up_verifies_and_reports_exactly_the_matches() {
 #[test]
 fn a_precertificate_and_its_certificate_share_the_tbs_hash() {
     let w = World::new();
-    let pre = w.issuing.precert(&["twin.example.com"], KeyKind::EcdsaP256);
+    let pre = w
+        .cas
+        .issuing
+        .precert(&["twin.example.com"], KeyKind::EcdsaP256);
     w.log.add_precert(
         &pre.der,
-        &w.issuing.spki,
-        std::slice::from_ref(&w.issuing.der),
+        &w.cas.issuing.spki,
+        std::slice::from_ref(&w.cas.issuing.der),
         1,
     );
-    w.log.add_x509(&[pre.final_der, w.issuing.der.clone()], 2);
+    w.log
+        .add_x509(&[pre.final_der, w.cas.issuing.der.clone()], 2);
     w.log.publish();
     let dir = tempfile::tempdir().unwrap();
     let monitor = Monitor::new(config(dir.path()), watchlist(), Expectations::default());
@@ -302,6 +281,7 @@ fn a_rewritten_history_is_caught_by_the_consistency_proof() {
     let verified = w.log.size();
     // The log swaps an old entry for another certificate and grows.
     let leaf = w
+        .cas
         .other_issuing
         .leaf(&["evil.example.com"], KeyKind::EcdsaP256);
     w.log

@@ -14,7 +14,7 @@ use pinwarden_ct::{
     data_tile_path, leaf_hash, origin_of, parse_leaf, parse_log_list, rfc6962_key_id,
     signature_line, tile_index_path, tile_path,
 };
-use pinwarden_test_support::{Ca, CtTiledLog, KeyKind, TiledMisbehaviour};
+use pinwarden_test_support::{Ca, CtIssuers, CtTiledLog, KeyKind, TiledMisbehaviour};
 
 // A checkpoint of Filippo Valsorda's Rome 2024h1 log (a Sunlight
 // static-ct-api log) and the log's key, as used in the test vectors of
@@ -354,49 +354,27 @@ fn rt() -> tokio::runtime::Runtime {
 /// A log and the CAs its entries come from.
 struct World {
     log: CtTiledLog,
-    root: Ca,
-    issuing: Ca,
-    /// One unrelated certificate's chain, logged many times as filler.
-    filler: Vec<Vec<u8>>,
+    cas: CtIssuers,
 }
 
 impl World {
     fn new() -> Self {
-        let root = Ca::root("Tiled Root", KeyKind::EcdsaP256);
-        let issuing = root.intermediate("Tiled Issuing CA", KeyKind::EcdsaP256);
-        let filler = issuing.leaf(&["noise.unrelated.test"], KeyKind::EcdsaP256);
-        let filler = vec![filler.der, issuing.der.clone(), root.der.clone()];
         Self {
             log: CtTiledLog::start(),
-            root,
-            issuing,
-            filler,
+            cas: CtIssuers::new(),
         }
     }
 
     fn noise(&self, n: usize) {
-        for i in 0..n {
-            self.log
-                .add_x509(&self.filler, 1_790_000_000_000 + i as u64);
-        }
+        self.cas.log_noise(&self.log, n);
     }
 
     fn cert(&self, names: &[&str]) -> u64 {
-        let leaf = self.issuing.leaf(names, KeyKind::EcdsaP256);
-        self.log.add_x509(
-            &[leaf.der, self.issuing.der.clone(), self.root.der.clone()],
-            1_790_000_000_000,
-        )
+        self.cas.log_cert(&self.log, names, true)
     }
 
     fn precert(&self, names: &[&str]) -> u64 {
-        let pre = self.issuing.precert(names, KeyKind::EcdsaP256);
-        self.log.add_precert(
-            &pre.der,
-            &self.issuing.spki,
-            &[self.issuing.der.clone(), self.root.der.clone()],
-            1_790_000_000_000,
-        )
+        self.cas.log_precert(&self.log, names)
     }
 
     fn source(&self) -> LogSource {
@@ -491,7 +469,7 @@ fn the_client_reads_tiles_that_make_the_checkpoint() {
         assert_eq!(pre.kind, EntryKind::Precert);
         let extra =
             pinwarden_ct::parse_extra_data(EntryKind::Precert, &entries[1].extra_data).unwrap();
-        assert_eq!(extra.chain, [&w.issuing.der[..], &w.root.der[..]]);
+        assert_eq!(extra.chain, [&w.cas.issuing.der[..], &w.cas.root.der[..]]);
         assert!(extra.precertificate.is_some());
         let (_, _, issuer_fetches, _) = w.log.counters();
         assert_eq!(issuer_fetches, 2, "two issuers, each fetched once");

@@ -2,6 +2,7 @@
 //! local TLS servers made with rustls, throwaway PostgreSQL databases,
 //! an authoritative DNS server (knotd) on loopback. Nothing here is for production.
 
+mod ct_certs;
 mod ct_common;
 mod ct_log;
 mod ct_tiled_log;
@@ -10,6 +11,7 @@ mod pki;
 mod postgres;
 mod tls_server;
 
+pub use ct_certs::{CtIssuers, LogEntries, now_ms};
 pub use ct_log::{CtLog, Misbehaviour};
 pub use ct_tiled_log::{CtTiledLog, TiledMisbehaviour};
 pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};

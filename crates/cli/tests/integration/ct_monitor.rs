@@ -6,76 +6,38 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pinwarden_test_support::{Ca, CtLog, CtTiledLog, KeyKind};
+use pinwarden_test_support::{CtIssuers, CtLog, CtTiledLog};
 
 use crate::support::{pinwarden, require, write};
 
 struct Fixture {
     log: CtLog,
-    root: Ca,
-    issuing: Ca,
-    other_root: Ca,
-    other_issuing: Ca,
+    cas: CtIssuers,
 }
 
 impl Fixture {
     fn new() -> Self {
-        let root = Ca::root("Expected Root", KeyKind::EcdsaP256);
-        let issuing = root.intermediate("Expected Issuing CA", KeyKind::EcdsaP256);
-        let other_root = Ca::root("Other Root", KeyKind::EcdsaP256);
-        let other_issuing = other_root.intermediate("Other Issuing CA", KeyKind::EcdsaP256);
         Self {
             log: CtLog::start(),
-            root,
-            issuing,
-            other_root,
-            other_issuing,
+            cas: CtIssuers::new(),
         }
     }
 
     fn cert(&self, names: &[&str], expected: bool) -> u64 {
-        let (ca, root) = if expected {
-            (&self.issuing, &self.root)
-        } else {
-            (&self.other_issuing, &self.other_root)
-        };
-        let leaf = ca.leaf(names, KeyKind::EcdsaP256);
-        self.log
-            .add_x509(&[leaf.der, ca.der.clone(), root.der.clone()], now_ms())
+        self.cas.log_cert(&self.log, names, expected)
     }
 
     fn precert(&self, names: &[&str]) -> u64 {
-        let pre = self.issuing.precert(names, KeyKind::EcdsaP256);
-        self.log.add_precert(
-            &pre.der,
-            &self.issuing.spki,
-            &[self.issuing.der.clone(), self.root.der.clone()],
-            now_ms(),
-        )
+        self.cas.log_precert(&self.log, names)
     }
 
     fn noise(&self, n: usize) {
-        // One certificate, logged many times: cheap to make, still distinct
-        // entries (timestamps differ).
-        let leaf = self
-            .issuing
-            .leaf(&["noise.unrelated.test"], KeyKind::EcdsaP256);
-        let chain = [leaf.der, self.issuing.der.clone(), self.root.der.clone()];
-        for i in 0..n {
-            self.log.add_x509(&chain, now_ms() + i as u64);
-        }
+        self.cas.log_noise(&self.log, n);
     }
 
     fn log_list(&self, dir: &Path) -> PathBuf {
         write(dir, "logs.json", self.log.log_list_json())
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// A hook that appends certspotter's variables (and pinwarden's) to a file.
@@ -229,8 +191,8 @@ pins = [
   {{ pin = "sha256/{}", role = "backup", label = "Expected Issuing CA" }},
 ]
 "#,
-            pin(&f.root.spki),
-            pin(&f.issuing.spki)
+            pin(&f.cas.root.spki),
+            pin(&f.cas.issuing.spki)
         ),
     );
     let calls = dir.path().join("hook.out");
@@ -384,25 +346,13 @@ fn kill_9_at_any_moment_loses_and_repeats_no_alert() {
 
 #[test]
 fn a_tiled_log_in_the_list_is_monitored() {
-    let root = Ca::root("Tiled Root", KeyKind::EcdsaP256);
-    let issuing = root.intermediate("Tiled Issuing CA", KeyKind::EcdsaP256);
+    let cas = CtIssuers::new();
     let log = CtTiledLog::start();
-    let chain = |names: &[&str]| {
-        let leaf = issuing.leaf(names, KeyKind::EcdsaP256);
-        vec![leaf.der, issuing.der.clone(), root.der.clone()]
-    };
-    let noise = chain(&["noise.unrelated.test"]);
-    for i in 0..300 {
-        log.add_x509(&noise, now_ms() + i);
-    }
-    let mut expected = vec![log.add_x509(&chain(&["www.example.com"]), now_ms())];
-    let pre = issuing.precert(&["pre.example.com"], KeyKind::EcdsaP256);
-    expected.push(log.add_precert(
-        &pre.der,
-        &issuing.spki,
-        &[issuing.der.clone(), root.der.clone()],
-        now_ms(),
-    ));
+    cas.log_noise(&log, 300);
+    let expected = vec![
+        cas.log_cert(&log, &["www.example.com"], true),
+        cas.log_precert(&log, &["pre.example.com"]),
+    ];
     log.publish();
 
     let dir = tempfile::tempdir().unwrap();
