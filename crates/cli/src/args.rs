@@ -89,7 +89,8 @@ pub(crate) struct CaaArgs {
 pub(crate) enum CtCommand {
     /// Catch up every log to its newest signed tree head, report verified matches, exit.
     ///
-    /// Exit codes: 0 caught up; 1 a log failed (misbehaving, unreachable);
+    /// Exit codes: 0 caught up; 1 a log failed (misbehaving, unreachable)
+    /// or an alert could not be delivered (kept for the next run);
     /// 2 bad input (log list, watchlist, policy, state); 3 caught up, and an
     /// alert says unexpected-issuer, would-break-pinset or caa-violation.
     Once(CtRunArgs),

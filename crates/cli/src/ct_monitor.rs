@@ -329,6 +329,15 @@ pub(crate) fn once(args: &CtRunArgs) -> anyhow::Result<ExitCode> {
                     .alerts
                     .iter()
                     .any(|a| a.verdict > Verdict::Discovered);
+                if let Some(c) = coverage.as_ref().filter(|c| c.undelivered_alerts > 0) {
+                    failed = true;
+                    eprintln!(
+                        "pinwarden ct: {}: {} alert(s) not delivered yet (kept, retried next run): {}",
+                        source.log.description,
+                        c.undelivered_alerts,
+                        c.last_error.as_deref().unwrap_or("?")
+                    );
+                }
                 if !args.json {
                     eprintln!(
                         "{}: verified {} entries ({} new), {} alert(s)",

@@ -677,3 +677,68 @@ fn watch_reports_new_certificates_as_they_are_logged_and_stops_on_sigint() {
     };
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn an_alert_a_sink_refused_is_kept_and_delivered_once_later() {
+    let f = Fixture::new();
+    f.noise(5);
+    let hit = f.cert(&["late.example.com"], true);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = f.log_list(dir.path());
+    let watch = write(dir.path(), "w", ".example.com\n");
+    let jsonl = dir.path().join("alerts.jsonl");
+    let calls = dir.path().join("hook.out");
+    let hook = write(
+        dir.path(),
+        "hook.sh",
+        format!(
+            "#!/bin/sh\n[ -e '{0}.ok' ] || exit 7\necho \"$ENTRY_INDEX\" >> '{0}'\n",
+            calls.display()
+        ),
+    );
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = || {
+        pinwarden()
+            .args(["ct", "once", "--no-caa", "--quiet", "--rps", "0"])
+            .arg("--logs")
+            .arg(&logs)
+            .arg("--watchlist")
+            .arg(&watch)
+            .arg("--state-dir")
+            .arg(dir.path().join("state"))
+            .arg("--jsonl")
+            .arg(&jsonl)
+            .arg("--hook")
+            .arg(&hook)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the hook failed: not all delivered"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not delivered yet") && err.contains("exit status: 7"),
+        "{err}"
+    );
+    assert_eq!(lines(&jsonl).len(), 1, "the JSON lines sink got it");
+    assert!(lines(&calls).is_empty());
+
+    // The hook works again: the alert reaches it, and only it.
+    std::fs::write(format!("{}.ok", calls.display()), "").unwrap();
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines(&calls), vec![hit.to_string()]);
+    assert_eq!(lines(&jsonl).len(), 1, "not written twice");
+    let out = run();
+    assert!(out.status.success());
+    assert_eq!(lines(&calls).len(), 1, "delivered once");
+}

@@ -261,7 +261,11 @@ impl Monitor {
         let mut state = self.load(source)?;
         let path = self.state_path(source);
         let result = self.round_inner(source, &mut state).await;
-        state.last_error = result.as_ref().err().map(ToString::to_string);
+        // A round that went well but left alerts undelivered still says why.
+        state.last_error = match &result {
+            Err(e) => Some(e.to_string()),
+            Ok(_) => state.delivery_error.clone(),
+        };
         state.save(&path)?;
         result
     }
@@ -579,9 +583,7 @@ impl Monitor {
             }
             state.save(path)?;
         }
-        if let Some(reason) = failed {
-            state.last_error = Some(reason);
-        }
+        state.delivery_error = failed;
         Ok(done)
     }
 

@@ -52,6 +52,9 @@ pub struct LogState {
     pub malformed: Vec<(u64, String)>,
     /// The last error, cleared by a successful round.
     pub last_error: Option<String>,
+    /// Why an alert could not be delivered in the last delivery attempt.
+    #[serde(default)]
+    pub delivery_error: Option<String>,
 }
 
 /// A state file that can't be read or written.
