@@ -19,6 +19,8 @@ pub(crate) struct Frame<'a> {
     /// The whole certificate's DER (without trailing input).
     pub(crate) der: &'a [u8],
     pub(crate) issuer: &'a [u8],
+    /// The Validity SEQUENCE, header included.
+    pub(crate) validity: &'a [u8],
     pub(crate) subject: &'a [u8],
     pub(crate) spki: &'a [u8],
     pub(crate) basic_constraints: Option<(bool, Option<u32>)>,
@@ -143,7 +145,7 @@ impl<'a> Frame<'a> {
         let (r, f, _) = next(rest, "signature")?;
         expect(&f, SEQUENCE, "signature")?;
         let (r, _, issuer) = next(r, "issuer")?;
-        let (r, f, _) = next(r, "validity")?;
+        let (r, f, validity) = next(r, "validity")?;
         expect(&f, SEQUENCE, "validity")?;
         let (r, _, subject) = next(r, "subject")?;
         let (mut r, f, spki) = next(r, "subjectPublicKeyInfo")?;
@@ -157,6 +159,7 @@ impl<'a> Frame<'a> {
         let mut frame = Self {
             der,
             issuer,
+            validity,
             subject,
             spki,
             basic_constraints: None,

@@ -27,31 +27,56 @@ fn retry_after(mut response: Response, seconds: u64) -> Response {
     response
 }
 
-/// What makes two reports the same failure.
+/// What makes two reports the same failure: SHA-256 over the fields that
+/// say so, each length-prefixed (or marked absent) so that no two different
+/// reports hash the same bytes. Hashed field by field rather than through a
+/// JSON rendering, which cost more than the hash (bench/BENCHMARKS.md).
 fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
-    let key = serde_json::json!([
-        app,
-        r.host,
-        r.port,
-        r.format,
-        r.app_version,
-        r.manifest_version,
-        r.cohort,
-        r.enforced,
-        r.chain
-            .iter()
-            .map(|c| c.pin.to_string())
-            .collect::<Vec<_>>(),
-        r.known_pins
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>(),
-    ]);
+    fn field(h: &mut Sha256, bytes: Option<&[u8]>) {
+        match bytes {
+            Some(b) => {
+                h.update([1]);
+                h.update((b.len() as u64).to_be_bytes());
+                h.update(b);
+            }
+            None => h.update([0]),
+        }
+    }
+    let mut h = Sha256::new();
+    field(&mut h, app.map(str::as_bytes));
+    field(&mut h, Some(r.host.as_bytes()));
+    field(&mut h, Some(&r.port.to_be_bytes()));
+    field(&mut h, Some(r.format.to_string().as_bytes()));
+    field(&mut h, r.app_version.as_deref().map(str::as_bytes));
+    field(
+        &mut h,
+        r.manifest_version
+            .map(u64::to_be_bytes)
+            .as_ref()
+            .map(|b| &b[..]),
+    );
+    field(&mut h, r.cohort.map(|c| [c]).as_ref().map(|b| &b[..]));
+    field(
+        &mut h,
+        r.enforced.map(|e| [u8::from(e)]).as_ref().map(|b| &b[..]),
+    );
+    h.update((r.chain.len() as u64).to_be_bytes());
+    for c in &r.chain {
+        h.update(c.pin.as_bytes());
+    }
+    h.update((r.known_pins.len() as u64).to_be_bytes());
+    for pin in &r.known_pins {
+        h.update(pin.as_bytes());
+    }
     // 128 bits: plenty to tell failures apart, and a smaller unique index.
-    Sha256::digest(key.to_string().as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let digest = h.finalize();
+    let mut hex = String::with_capacity(32);
+    for b in &digest[..16] {
+        for nibble in [b >> 4, b & 0x0f] {
+            hex.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
+        }
+    }
+    hex
 }
 
 pub(crate) async fn post_report(State(state): State<AppState>, request: Request) -> Response {
@@ -115,11 +140,8 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
         fingerprint: fingerprint(app.as_deref(), &report),
         received_at: now.unix_timestamp(),
         app,
-        host: report.host.clone(),
         port: i64::from(report.port),
         format: report.format.to_string(),
-        app_version: report.app_version.clone(),
-        platform: report.platform.clone(),
         manifest_version: report.manifest_version.and_then(|v| i64::try_from(v).ok()),
         cohort: report.cohort.map(i64::from),
         class: class.class.as_str().to_owned(),
@@ -130,6 +152,10 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
         known_pins: serde_json::to_string(&report.known_pins).unwrap_or_else(|_| "[]".into()),
         client_time: report.client_time.map(time::OffsetDateTime::unix_timestamp),
         client_ip: source.filter(|_| telemetry.config.store_client_ip),
+        // Moved, not copied: nothing reads the report after this.
+        host: report.host,
+        app_version: report.app_version,
+        platform: report.platform,
     };
     match telemetry.submit(new).await {
         Ok(duplicate) => {

@@ -57,7 +57,7 @@ impl Default for TelemetryConfig {
 
 struct Job {
     report: NewReport,
-    done: oneshot::Sender<Result<bool, ()>>,
+    done: Done,
 }
 
 /// The ingestion side: a handle on the writer's queue.
@@ -153,32 +153,38 @@ impl Telemetry {
     }
 }
 
-/// `first` and whatever else is queued, up to `batch` jobs.
-fn gather(first: Job, rx: &mut mpsc::Receiver<Job>, batch: usize) -> Vec<Job> {
-    let mut jobs = vec![first];
-    while jobs.len() < batch.max(1) {
+type Done = oneshot::Sender<Result<bool, ()>>;
+
+/// `first` and whatever else is queued, up to `batch` jobs: the reports,
+/// and where to answer each (moved apart, not copied).
+fn gather(first: Job, rx: &mut mpsc::Receiver<Job>, batch: usize) -> (Vec<NewReport>, Vec<Done>) {
+    let (mut reports, mut dones) = (vec![first.report], vec![first.done]);
+    while reports.len() < batch.max(1) {
         match rx.try_recv() {
-            Ok(job) => jobs.push(job),
+            Ok(job) => {
+                reports.push(job.report);
+                dones.push(job.done);
+            }
             Err(_) => break,
         }
     }
     metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
-    jobs
+    (reports, dones)
 }
 
-/// Answers every job of a batch: duplicate or not, or the failure.
-fn answer(jobs: Vec<Job>, result: Result<Vec<bool>, String>, started: Instant) {
+/// Answers every report of a batch: duplicate or not, or the failure.
+fn answer(dones: Vec<Done>, result: Result<Vec<bool>, String>, started: Instant) {
     metrics::histogram!("pinwarden_report_store_seconds").record(started.elapsed().as_secs_f64());
     match result {
         Ok(duplicates) => {
-            for (job, duplicate) in jobs.into_iter().zip(duplicates) {
-                let _ = job.done.send(Ok(duplicate));
+            for (done, duplicate) in dones.into_iter().zip(duplicates) {
+                let _ = done.send(Ok(duplicate));
             }
         }
         Err(e) => {
             eprintln!("pinwarden: storing reports: {e}");
-            for job in jobs {
-                let _ = job.done.send(Err(()));
+            for done in dones {
+                let _ = done.send(Err(()));
             }
         }
     }
@@ -189,14 +195,13 @@ fn answer(jobs: Vec<Job>, result: Result<Vec<bool>, String>, started: Instant) {
 async fn writer(store: Store, mut rx: mpsc::Receiver<Job>, config: TelemetryConfig) {
     let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
     while let Some(first) = rx.recv().await {
-        let jobs = gather(first, &mut rx, config.batch);
-        let reports: Vec<NewReport> = jobs.iter().map(|j| j.report.clone()).collect();
+        let (reports, dones) = gather(first, &mut rx, config.batch);
         let started = Instant::now();
         let result = store
             .insert_reports(&reports, window)
             .await
             .map_err(|e| e.to_string());
-        answer(jobs, result, started);
+        answer(dones, result, started);
     }
 }
 
