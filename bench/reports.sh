@@ -7,6 +7,7 @@
 #   bash bench/reports.sh                   # 3 rounds x 10 s per server
 #   ROUNDS=3 SECS=5 CONNS=32 bash bench/reports.sh
 #   PG=postgres://postgres@127.0.0.1:5432/postgres bash bench/reports.sh   # where to make the bench database
+#   PW=/tmp/old/pinwarden bash bench/reports.sh   # another build (e.g. the commit before), not built here
 set -euo pipefail
 # shellcheck source=bench/nginx.sh
 . "$(dirname "${BASH_SOURCE[0]}")/nginx.sh"
@@ -30,8 +31,12 @@ for tool in nginx wrk curl openssl psql; do
   fi
 done
 
-(cd "$root" && cargo build --release --quiet -p pinwarden)
-pw="$root/target/release/pinwarden"
+if [ -n "${PW:-}" ]; then
+  pw="$PW"
+else
+  (cd "$root" && cargo build --release --quiet -p pinwarden)
+  pw="$root/target/release/pinwarden"
+fi
 work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
@@ -102,6 +107,10 @@ PY
 done
 
 run() { # $1 = url; prints 2xx answers per second and the count of others
+  # Every server starts with no dirty pages left by the one before (or by a
+  # build): on ext4 an fsync can wait for all of them, and PostgreSQL leaves
+  # hundreds of MB behind.
+  sync
   out=$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/report.lua" "$1")
   echo "$out" | awk -v secs="$secs" '
     /requests in/ { total = $1; sub(/s,$/, "", $4); took = $4 }

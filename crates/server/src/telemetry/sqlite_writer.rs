@@ -22,8 +22,9 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     // Checkpoint every 10,000 pages (~40 MB of WAL) rather than 1,000: new
     // reports land on random pages of the dedup index, so a longer interval
     // copies each dirtied page to the database once for many commits
-    // (28k -> 34k reports/s in bench/reports.sh). SQLite's default page
-    // cache: 64 MiB was slower, its truncation scans showed in perf.
+    // (28k -> 34k reports/s on a fresh table, bench/BENCHMARKS.md).
+    // SQLite's default page cache: 64 MiB was slower (its hash-table walks
+    // in pcache1TruncateUnsafe showed in perf).
     conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     Ok(conn)
 }
