@@ -235,27 +235,21 @@ pub fn http_client() -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The most a log (or a log list) may send in one answer, after
+/// decompression: more is refused rather than held in memory.
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
 /// GETs `url` (a log list, say) and returns the body of a 200.
 pub async fn fetch(url: &str) -> Result<Vec<u8>, ClientError> {
     let http = http_client().map_err(|e| transport(url, e))?;
-    let response = http.get(url).send().await.map_err(|e| transport(url, e))?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| transport(url, e))?;
-    if status != 200 {
-        let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-        return Err(ClientError::Status {
-            url: url.to_owned(),
-            status,
-            body,
-        });
-    }
-    Ok(body.to_vec())
+    get_body(&http, url).await
 }
 
-/// GETs `url` and returns the body of a 200; a 429 is
-/// [`ClientError::RateLimited`] with the log's Retry-After in seconds.
+/// GETs `url` and returns the body of a 200 (at most [`MAX_BODY_BYTES`]);
+/// a 429 is [`ClientError::RateLimited`] with the log's Retry-After in
+/// seconds.
 pub(crate) async fn get_body(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClientError> {
-    let response = http.get(url).send().await.map_err(|e| transport(url, e))?;
+    let mut response = http.get(url).send().await.map_err(|e| transport(url, e))?;
     let status = response.status().as_u16();
     if status == 429 {
         let retry_after = response
@@ -269,7 +263,22 @@ pub(crate) async fn get_body(http: &reqwest::Client, url: &str) -> Result<Vec<u8
             retry_after,
         });
     }
-    let body = response.bytes().await.map_err(|e| transport(url, e))?;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(url, e))? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(decode(
+                url,
+                format!(
+                    "the answer is larger than {} MiB; refused",
+                    MAX_BODY_BYTES >> 20
+                ),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+        if status != 200 && body.len() >= 200 {
+            break;
+        }
+    }
     if status != 200 {
         let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
         return Err(ClientError::Status {
@@ -278,7 +287,7 @@ pub(crate) async fn get_body(http: &reqwest::Client, url: &str) -> Result<Vec<u8
             body,
         });
     }
-    Ok(body.to_vec())
+    Ok(body)
 }
 
 fn hashes(url: &str, list: &[String]) -> Result<Vec<Hash>, ClientError> {

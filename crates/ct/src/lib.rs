@@ -31,7 +31,7 @@ pub use checkpoint::{
     Checkpoint, CheckpointError, MAX_CHECKPOINT_BYTES, NoteSignature, origin_of, rfc6962_key_id,
     signature_line,
 };
-pub use client::{ClientError, LogClient, RawEntry, fetch, http_client};
+pub use client::{ClientError, LogClient, MAX_BODY_BYTES, RawEntry, fetch, http_client};
 pub use entry::{
     EntryError, EntryKind, ExtraData, Leaf, encode_extra_data, encode_precert_leaf,
     encode_x509_leaf, parse_extra_data, parse_leaf,

@@ -371,3 +371,28 @@ fn the_request_budget_spaces_requests() {
     });
     assert!(started.elapsed() < Duration::from_millis(90));
 }
+
+#[test]
+fn an_endless_answer_is_refused_not_held() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut request = [0u8; 2048];
+        let _ = stream.read(&mut request);
+        // Claims 1 GiB; the client must stop long before.
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\n\r\n");
+        let zeros = vec![b'0'; 1 << 20];
+        for _ in 0..1024 {
+            if stream.write_all(&zeros).is_err() {
+                return;
+            }
+        }
+    });
+    let client = LogClient::new(&url).unwrap();
+    let err = rt().block_on(client.get_sth()).unwrap_err();
+    assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
+}
