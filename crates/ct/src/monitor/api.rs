@@ -4,6 +4,7 @@
 //! a URL to name the log by — and dispatches here.
 
 use super::MonitorError;
+use super::download::{Budget, Retry, with_retry};
 use crate::client::{ClientError, LogClient};
 use crate::loglist::{Api, Log};
 use crate::sth::SignedTreeHead;
@@ -53,11 +54,16 @@ impl LogApi {
     /// The newest tree head. A tiled log's checkpoint is verified here
     /// (its log signature is the tree head's); an RFC 6962 head is
     /// returned as served, and the caller verifies both alike.
-    pub(crate) async fn tree_head(&self, log: &Log) -> Result<SignedTreeHead, MonitorError> {
+    /// Transient failures (transport, 429, 5xx) are retried with `retry`.
+    pub(crate) async fn tree_head(
+        &self,
+        log: &Log,
+        retry: Retry,
+    ) -> Result<SignedTreeHead, MonitorError> {
+        let budget = Budget::new(None);
         match self {
-            Self::Rfc6962(c) => Ok(c.get_sth().await?),
-            Self::Tiled(c) => c
-                .checkpoint()
+            Self::Rfc6962(c) => Ok(with_retry(&budget, retry, || c.get_sth()).await?),
+            Self::Tiled(c) => with_retry(&budget, retry, || c.checkpoint())
                 .await?
                 .verify(c.origin(), &log.key)
                 .map_err(|e| MonitorError::BadTreeHead {

@@ -283,7 +283,10 @@ impl Monitor {
 
         // A tiled log's checkpoint is verified as it is read; the head it
         // yields carries the same signature, so this check holds for both.
-        let sth = source.client.tree_head(&source.log).await?;
+        let sth = source
+            .client
+            .tree_head(&source.log, self.config.retry)
+            .await?;
         sth.verify(&source.log.key)
             .map_err(|e| MonitorError::BadTreeHead {
                 log: name.clone(),
