@@ -77,9 +77,13 @@ fn watchlist(args: &CtRunArgs, policy: Option<&Policy>) -> anyhow::Result<Watchl
         list.add(&item)
             .map_err(|e| anyhow::anyhow!("policy host: {e}"))
     };
+    // A wildcard host (`*.x`, `**.x`) watches the subtree `.x`.
     for app in &policy.applications {
         for host in &app.hosts {
-            add(host.trim_start_matches("*.").to_owned())?;
+            match host.strip_prefix("**.").or_else(|| host.strip_prefix("*.")) {
+                Some(base) => add(format!(".{base}"))?,
+                None => add(host.clone())?,
+            }
         }
     }
     for set in &policy.pinsets {
@@ -253,7 +257,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-pub(crate) fn monitor(args: &CtRunArgs) -> anyhow::Result<Monitor> {
+/// The monitor `args` describe, with a progress bar per log while
+/// catching up when `progress` (hidden anyway when stderr isn't a terminal).
+pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monitor> {
     let policy = args
         .policy
         .as_deref()
@@ -297,10 +303,12 @@ pub(crate) fn monitor(args: &CtRunArgs) -> anyhow::Result<Monitor> {
             cache: Mutex::new(HashMap::new()),
         }));
     }
-    monitor = monitor.with_progress(Arc::new(Bars {
-        multi: MultiProgress::new(),
-        bars: Mutex::new(HashMap::new()),
-    }));
+    if progress {
+        monitor = monitor.with_progress(Arc::new(Bars {
+            multi: MultiProgress::new(),
+            bars: Mutex::new(HashMap::new()),
+        }));
+    }
     Ok(monitor)
 }
 
@@ -316,7 +324,7 @@ fn create_private_dir(dir: &str) -> anyhow::Result<()> {
 pub(crate) fn once(args: &CtRunArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let logs = sources(read_log_list(&rt, &args.logs)?)?;
-    let monitor = monitor(args)?;
+    let monitor = monitor(args, true)?;
     let mut failed = false;
     let mut serious = false;
     let mut report = Vec::new();
@@ -378,7 +386,7 @@ pub(crate) fn once(args: &CtRunArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn watch(args: &CtWatchArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let logs = sources(read_log_list(&rt, &args.run.logs)?)?;
-    let monitor = Arc::new(monitor(&args.run)?);
+    let monitor = Arc::new(monitor(&args.run, true)?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let interval = Duration::from_secs(args.interval.max(1));
     let on_round = Arc::new(

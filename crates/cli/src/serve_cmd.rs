@@ -135,7 +135,7 @@ async fn start_ct(
         rps: args.ct_rps,
     };
     let sources = crate::ct_monitor::sources(crate::ct_monitor::log_list(logs).await?)?;
-    let monitor = crate::ct_monitor::monitor(&run)?
+    let monitor = crate::ct_monitor::monitor(&run, false)?
         .with_sink(pinwarden_server::ct::StoreSink::new(store.clone()));
     let monitor = Arc::new(monitor);
     let status = Arc::new(pinwarden_server::ct::CtStatus::default());

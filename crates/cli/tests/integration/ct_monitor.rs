@@ -742,3 +742,48 @@ fn an_alert_a_sink_refused_is_kept_and_delivered_once_later() {
     assert!(out.status.success());
     assert_eq!(lines(&calls).len(), 1, "delivered once");
 }
+
+#[test]
+fn a_wildcard_application_host_watches_its_subtree() {
+    let f = Fixture::new();
+    f.noise(3);
+    let deep = f.cert(&["a.b.shop.example"], true);
+    f.cert(&["shop.example.org"], true);
+    f.log.publish();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "pinwarden.toml",
+        r#"
+[organisation]
+name = "Test"
+
+[[application]]
+id = "storefront"
+type = "web"
+data = ["personal"]
+update_mechanism = "none"
+hosts = ["*.shop.example"]
+"#,
+    );
+    let out = pinwarden()
+        .args(["ct", "once", "--no-caa", "--json", "--rps", "0"])
+        .arg("--logs")
+        .arg(f.log_list(dir.path()))
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alerts = json["logs"][0]["outcome"]["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["entry_index"], deep);
+    assert_eq!(alerts[0]["watch_item"], ".shop.example");
+}
