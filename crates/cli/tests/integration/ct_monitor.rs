@@ -47,7 +47,9 @@ fn hook(dir: &Path, out: &Path) -> PathBuf {
         "hook.sh",
         format!(
             "#!/bin/sh\n[ \"$EVENT\" = discovered_cert ] || exit 0\n\
-             echo \"$ENTRY_INDEX $TBS_SHA256 $PUBKEY_SHA256 $WATCH_ITEM|$PINSET|$VERDICT\" >> '{}'\n",
+             echo \"$ENTRY_INDEX $TBS_SHA256 $PUBKEY_SHA256 $CERT_SHA256 $WATCH_ITEM $SERIAL \
+             $NOT_BEFORE_UNIXTIME $NOT_AFTER_UNIXTIME $NOT_BEFORE_RFC3339 $NOT_AFTER_RFC3339 \
+             $NOT_BEFORE / $NOT_AFTER / $SUBJECT_DN / $ISSUER_DN|$PINSET|$VERDICT\" >> '{}'\n",
             out.display()
         ),
     );

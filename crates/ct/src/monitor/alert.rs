@@ -126,6 +126,18 @@ impl Alert {
     /// `discovered_cert` event, plus pinwarden's PINSET, VERDICT, FINDINGS
     /// and ALERT_JSON.
     pub fn hook_env(&self) -> Vec<(&'static str, String)> {
+        // certspotter's human-readable form (Go's time.String() in UTC).
+        let human = |secs: i64| {
+            time::OffsetDateTime::from_unix_timestamp(secs)
+                .ok()
+                .and_then(|t| {
+                    t.format(time::macros::format_description!(
+                        "[year]-[month]-[day] [hour]:[minute]:[second] +0000 UTC"
+                    ))
+                    .ok()
+                })
+                .unwrap_or_default()
+        };
         let time = |secs: i64| {
             time::OffsetDateTime::from_unix_timestamp(secs)
                 .ok()
@@ -149,10 +161,10 @@ impl Alert {
             ("TBS_SHA256", self.tbs_sha256.clone()),
             ("CERT_SHA256", self.cert_sha256.clone()),
             ("PUBKEY_SHA256", self.pubkey_sha256.clone()),
-            ("NOT_BEFORE", time(self.not_before)),
+            ("NOT_BEFORE", human(self.not_before)),
             ("NOT_BEFORE_UNIXTIME", self.not_before.to_string()),
             ("NOT_BEFORE_RFC3339", time(self.not_before)),
-            ("NOT_AFTER", time(self.not_after)),
+            ("NOT_AFTER", human(self.not_after)),
             ("NOT_AFTER_UNIXTIME", self.not_after.to_string()),
             ("NOT_AFTER_RFC3339", time(self.not_after)),
             ("SUBJECT_DN", self.subject_dn.clone()),
