@@ -362,6 +362,10 @@ fn the_request_budget_spaces_requests() {
         "{:?}",
         started.elapsed()
     );
+    // Absurd rates don't panic.
+    for rate in [1e-300, f64::MIN_POSITIVE, f64::INFINITY, f64::NAN, -1.0] {
+        let _ = pinwarden_ct::monitor::Budget::new(Some(rate));
+    }
     let unlimited = pinwarden_ct::monitor::Budget::new(None);
     let started = std::time::Instant::now();
     rt.block_on(async {

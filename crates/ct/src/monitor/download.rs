@@ -23,9 +23,12 @@ impl Budget {
     /// At most `per_second` requests a second; `None` or ≤ 0: unlimited.
     pub fn new(per_second: Option<f64>) -> Self {
         Self {
-            spacing: per_second
-                .filter(|r| *r > 0.0)
-                .map(|r| Duration::from_secs_f64(1.0 / r)),
+            // At least one request an hour, whatever the rate says.
+            spacing: per_second.filter(|r| *r > 0.0).map(|r| {
+                Duration::try_from_secs_f64(1.0 / r).map_or(Duration::from_secs(3600), |d| {
+                    d.min(Duration::from_secs(3600))
+                })
+            }),
             next: Mutex::new(Instant::now()),
         }
     }
