@@ -2,7 +2,6 @@
 //! DNS identities for the watchlist, and — for a match — its key, names and
 //! validity for the alert.
 
-use sha2::{Digest as _, Sha256};
 use x509_parser::certificate::{TbsCertificate, X509Certificate};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer as _;
@@ -71,11 +70,6 @@ impl CertInfo {
             not_after: tbs.validity.not_after.timestamp(),
             serial: serial_hex(tbs.raw_serial()),
         }
-    }
-
-    /// SHA-256 of the SubjectPublicKeyInfo, base64: the SPKI pin.
-    pub fn spki_sha256(&self) -> [u8; 32] {
-        Sha256::digest(&self.spki).into()
     }
 }
 

@@ -46,7 +46,8 @@ pub struct Expectations {
     pub known_issuers: HashMap<SpkiPin, KnownIssuer>,
 }
 
-/// Looks up whether CAA permits a CA for a name.
+/// Looks up whether CAA permits a CA for a name. The monitor asks once per
+/// matched name and alert, so an implementation should cache its lookups.
 pub trait CaaCheck: Send + Sync {
     /// `Ok(Some(reason))` when the records at `name` (a wildcard as
     /// `*.example.com`) don't permit a CA with the identifiers `caa`

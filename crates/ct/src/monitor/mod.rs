@@ -17,7 +17,6 @@ pub mod notify;
 pub mod scan;
 pub mod state;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -519,28 +518,25 @@ impl Monitor {
     /// (it can't be ruled out), never silently "permitted".
     async fn check_caa(&self, alerts: &mut [Alert]) {
         let Some(caa) = &self.caa else { return };
-        let mut cache: HashMap<(String, Vec<String>), Result<Option<String>, String>> =
-            HashMap::new();
         for alert in alerts {
-            let ids = alert
+            let chain: Vec<SpkiPin> = alert
                 .chain_pins
                 .iter()
-                .filter_map(|p| p.parse::<SpkiPin>().ok())
-                .find_map(|p| self.expectations.known_issuers.get(&p))
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            let ids = self
+                .expectations
+                .issuer_of(&chain)
                 .map(|k| k.caa.clone())
                 .unwrap_or_default();
             for name in alert.names.clone() {
                 if self.watchlist.matches(&name).is_none() {
                     continue;
                 }
-                let key = (name.clone(), ids.clone());
-                if !cache.contains_key(&key) {
-                    let result = caa.violation(&name, &ids).await;
-                    cache.insert(key.clone(), result);
-                }
-                let detail = match &cache[&key] {
+                // The CaaCheck caches lookups; asking again per alert is cheap.
+                let detail = match caa.violation(&name, &ids).await {
                     Ok(None) => continue,
-                    Ok(Some(reason)) => reason.clone(),
+                    Ok(Some(reason)) => reason,
                     Err(e) => format!("CAA for {name} could not be checked: {e}"),
                 };
                 alert.findings.push(Finding {
