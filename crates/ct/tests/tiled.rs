@@ -100,44 +100,26 @@ fn the_log_signature_is_found_among_witness_cosignatures() {
     // The log's name with another key ID is another key: ignored, so
     // still unsigned. The log's name and key ID with a bad signature is
     // the log's signature failing: refused as such.
-    let log_line = lines[5];
-    let sig = log_line.rsplit(' ').next().unwrap();
-    let mut bytes = b64(sig);
-    bytes[0] ^= 1;
-    let other_id = format!(
-        "{}\n{}\n{}\n\n{}",
-        lines[0],
-        lines[1],
-        lines[2],
-        signature_line(
-            &log.origin,
-            u32::from_be_bytes(bytes[..4].try_into().unwrap()),
-            &bytes[4..]
-        )
-    );
-    let err = Checkpoint::parse(other_id.as_bytes())
-        .unwrap()
-        .verify(&log.origin, &key)
-        .unwrap_err();
+    let sig = b64(lines[5].rsplit(' ').next().unwrap());
+    // The note body with only the log's signature line, `flip` applied to
+    // its key-ID-and-signature bytes.
+    let resigned = |flip: &dyn Fn(&mut Vec<u8>)| {
+        let mut bytes = sig.clone();
+        flip(&mut bytes);
+        let id = u32::from_be_bytes(bytes[..4].try_into().unwrap());
+        let line = signature_line(&log.origin, id, &bytes[4..]);
+        let note = format!("{}\n{}\n{}\n\n{line}", lines[0], lines[1], lines[2]);
+        Checkpoint::parse(note.as_bytes())
+            .unwrap()
+            .verify(&log.origin, &key)
+            .unwrap_err()
+    };
+    let err = resigned(&|b| b[0] ^= 1);
     assert!(matches!(err, CheckpointError::Unsigned { .. }), "{err}");
-    let mut bytes = b64(sig);
-    let last = bytes.len() - 1;
-    bytes[last] ^= 1;
-    let bad = format!(
-        "{}\n{}\n{}\n\n{}",
-        lines[0],
-        lines[1],
-        lines[2],
-        signature_line(
-            &log.origin,
-            u32::from_be_bytes(bytes[..4].try_into().unwrap()),
-            &bytes[4..]
-        )
-    );
-    let err = Checkpoint::parse(bad.as_bytes())
-        .unwrap()
-        .verify(&log.origin, &key)
-        .unwrap_err();
+    let err = resigned(&|b| {
+        let last = b.len() - 1;
+        b[last] ^= 1;
+    });
     assert!(matches!(err, CheckpointError::Signature(_)), "{err}");
 }
 
