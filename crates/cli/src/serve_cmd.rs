@@ -42,13 +42,14 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                     u64::from(args.report_dedup_minutes) * 60,
                 ),
                 retention_days: args.report_retention_days,
+                dedup_memory: args.report_dedup_memory,
                 queue: args.report_queue,
                 store_client_ip: args.store_client_ip,
                 burst: (args.report_rate * 12.0).clamp(1.0, 1e6) as u32,
                 per_second: args.report_rate,
                 ..TelemetryConfig::default()
             },
-        );
+        )?;
         guard::spawn(
             store.clone(),
             Arc::clone(&manifests),

@@ -73,7 +73,8 @@ async fn world() -> World {
             burst: 10_000,
             ..TelemetryConfig::default()
         },
-    );
+    )
+    .unwrap();
     let state = AppState {
         policy: Arc::new(Policy::parse("").unwrap()),
         policy_name: "test".into(),

@@ -1,8 +1,12 @@
 //! The store against real databases: an SQLite file and the machine's
 //! PostgreSQL server (`$PINWARDEN_TEST_POSTGRES`).
 
+use std::path::Path;
+
 use pinwarden_server::Store;
+use pinwarden_server::store::NewReport;
 use pinwarden_server::store::Scenario;
+use pinwarden_server::telemetry::SqliteReports;
 use pinwarden_test_support::PostgresDb;
 
 fn scenario(name: &str, scores: &[(&str, u8)]) -> Scenario {
@@ -115,8 +119,8 @@ fn scenarios_are_checked_before_saving() {
     }
 }
 
-fn new_report(host: &str, fingerprint: &str, at: i64) -> pinwarden_server::store::NewReport {
-    pinwarden_server::store::NewReport {
+fn new_report(host: &str, fingerprint: &str, at: i64) -> NewReport {
+    NewReport {
         fingerprint: fingerprint.into(),
         received_at: at,
         app: Some("mobile".into()),
@@ -139,8 +143,13 @@ fn new_report(host: &str, fingerprint: &str, at: i64) -> pinwarden_server::store
 }
 
 /// Duplicates within the window are counted on one row (also within one
-/// batch), retention deletes what is older, on both backends.
-async fn reports_dedup_and_retention(url: &str) {
+/// batch), retention deletes what is older, on both backends. `insert` is
+/// the backend's writer: the store's batch insert on PostgreSQL, the
+/// telemetry writer on SQLite.
+async fn reports_dedup_and_retention(
+    url: &str,
+    mut insert: impl AsyncFnMut(&Store, &[NewReport]) -> Vec<bool>,
+) {
     let store = Store::open(url).await.unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let batch = [
@@ -148,14 +157,8 @@ async fn reports_dedup_and_retention(url: &str) {
         new_report("a.example", "fa", now),
         new_report("b.example", "fb", now - 40 * 86_400),
     ];
-    assert_eq!(
-        store.insert_reports(&batch, 3600).await.unwrap(),
-        [false, true, false]
-    );
-    assert_eq!(
-        store.insert_reports(&batch[..1], 3600).await.unwrap(),
-        [true]
-    );
+    assert_eq!(insert(&store, &batch).await, [false, true, false]);
+    assert_eq!(insert(&store, &batch[..1]).await, [true]);
     let filter = pinwarden_server::store::ReportFilter {
         since: now - 365 * 86_400,
         ..Default::default()
@@ -184,14 +187,93 @@ async fn reports_dedup_and_retention(url: &str) {
     store.close().await;
 }
 
+/// The SQLite writer on `path`, opened on first use (after the store has
+/// migrated the file), each batch synced.
+fn sqlite_writer(path: &Path) -> impl AsyncFnMut(&Store, &[NewReport]) -> Vec<bool> {
+    let mut writer: Option<SqliteReports> = None;
+    async move |_: &Store, batch: &[NewReport]| {
+        let writer = writer.get_or_insert_with(|| SqliteReports::open(path, 3600, 1000).unwrap());
+        let duplicates = writer.insert(batch).unwrap();
+        writer.sync().unwrap();
+        duplicates
+    }
+}
+
 #[tokio::test]
 async fn reports_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    reports_dedup_and_retention(&format!("sqlite://{}/pw.db", dir.path().display())).await;
+    let path = dir.path().join("pw.db");
+    reports_dedup_and_retention(
+        &format!("sqlite://{}", path.display()),
+        sqlite_writer(&path),
+    )
+    .await;
+}
+
+/// The SQLite writer keeps the window's failures in memory: a new writer
+/// rebuilds them from the file; a second writer on the same file is
+/// refused; past its capacity a failure is stored but a repeat of it gets
+/// its own row (the counts stay right); a remembered row deleted under it
+/// is replaced, never counted on another failure's row.
+#[tokio::test]
+async fn sqlite_writer_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pw.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let a = new_report("a.example", "0a", now);
+    let b = new_report("b.example", "0b", now);
+    let c = new_report("c.example", "0c", now);
+
+    let mut writer = SqliteReports::open(&path, 3600, 2).unwrap();
+    assert_eq!(
+        writer.insert(&[a.clone(), b.clone()]).unwrap(),
+        [false, false]
+    );
+    let second = SqliteReports::open(&path, 3600, 2).unwrap_err();
+    assert!(second.contains("another pinwarden server"), "{second}");
+    drop(writer);
+
+    // Rebuilt from the file: a and b are known, c fits no more.
+    let mut writer = SqliteReports::open(&path, 3600, 2).unwrap();
+    assert_eq!(
+        writer.insert(&[a.clone(), c.clone()]).unwrap(),
+        [true, false]
+    );
+    assert_eq!(
+        writer.insert(&[c.clone(), b.clone()]).unwrap(),
+        [false, true]
+    );
+    writer.sync().unwrap();
+    let filter = pinwarden_server::store::ReportFilter {
+        since: now - 86_400,
+        ..Default::default()
+    };
+    assert_eq!(store.report_summary(&filter).await.unwrap().total, 6);
+    assert_eq!(
+        store.report_hosts().await.unwrap(),
+        ["a.example", "b.example", "c.example", "c.example"]
+    );
+
+    // Retention takes every row; a's remembered row is gone, so a is new.
+    assert_eq!(store.delete_reports_before(now + 1).await.unwrap(), 4);
+    assert_eq!(writer.insert(std::slice::from_ref(&a)).unwrap(), [false]);
+    assert_eq!(store.report_hosts().await.unwrap(), ["a.example"]);
+
+    // A fingerprint that isn't pinwarden's hex is stored, never matched.
+    let odd = new_report("odd.example", "not hex", now);
+    assert_eq!(writer.insert(std::slice::from_ref(&odd)).unwrap(), [false]);
+    assert_eq!(writer.insert(&[odd]).unwrap(), [false]);
+    store.close().await;
 }
 
 #[tokio::test]
 async fn reports_on_postgres() {
     let db = PostgresDb::create();
-    reports_dedup_and_retention(&db.url).await;
+    reports_dedup_and_retention(&db.url, async |store: &Store, batch: &[NewReport]| {
+        store.insert_reports(batch, 3600).await.unwrap()
+    })
+    .await;
 }

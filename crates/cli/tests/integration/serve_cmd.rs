@@ -7,7 +7,8 @@ use predicates::prelude::PredicateBooleanExt as _;
 
 use crate::support::{pinwarden, require, sh, write};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pinwarden.toml");
+pub(crate) const EXAMPLE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pinwarden.toml");
 
 /// A running server, killed when dropped.
 pub(crate) struct Server {

@@ -255,4 +255,38 @@ fn no_acknowledged_report_is_lost_to_kill_minus_9() {
         acknowledged.len(),
         &lost[..lost.len().min(5)]
     );
+
+    // Restarted, the server rebuilds the window's failures from the file:
+    // the same reports again are counted on their rows, not stored twice.
+    let server = start_serving(&url, &["--report-rate", "100000"]);
+    let dir = tempfile::tempdir().unwrap();
+    for host in acknowledged.iter().take(3) {
+        let mut body = template.clone();
+        body["hostname"] = host.clone().into();
+        let (code, answer) = post(&server, dir.path(), &body.to_string());
+        assert_eq!(code, "202", "{answer}");
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["duplicate"], true, "{host}: {answer}");
+    }
+    // One server writes reports to an SQLite file; a second is refused.
+    let second = std::process::Command::new(assert_cmd::cargo::cargo_bin("pinwarden"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--policy",
+            crate::serve_cmd::EXAMPLE,
+        ])
+        .args(["--database", &url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "{stderr}");
+    assert!(stderr.contains("another pinwarden server"), "{stderr}");
+    drop(server);
+    let rows = runtime.block_on(async {
+        let store = pinwarden_server::Store::open(&url).await.unwrap();
+        store.report_hosts().await.unwrap()
+    });
+    assert_eq!(rows.len(), stored.len(), "no row added by the repeats");
 }

@@ -63,6 +63,9 @@ pub enum StoreError {
         /// What the migrator said.
         cause: sqlx::migrate::MigrateError,
     },
+    /// The operation isn't done this way on this backend.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds; the
@@ -101,6 +104,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "ct_alerts",
         include_str!("../../migrations/sqlite/0004_ct_alerts.sql"),
     ),
+    (
+        5,
+        "reports_dedup_in_memory",
+        include_str!("../../migrations/sqlite/0005_reports_dedup_in_memory.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -123,6 +131,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "ct_alerts",
         include_str!("../../migrations/postgres/0004_ct_alerts.sql"),
+    ),
+    (
+        5,
+        "reports_dedup_in_memory",
+        include_str!("../../migrations/postgres/0005_reports_dedup_in_memory.sql"),
     ),
 ];
 

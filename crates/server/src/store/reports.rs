@@ -145,12 +145,15 @@ pub(crate) fn fold(batch: &[NewReport], window: i64) -> Vec<(usize, i64)> {
 const WHERE: &str = "received_at >= $1 AND ($2 IS NULL OR app = $2) AND ($3 IS NULL OR host = $3) AND ($4 IS NULL OR class = $4)";
 
 impl Store {
-    /// Stores a batch in one transaction. For each report, whether it was a
-    /// duplicate (counted on an existing row) rather than a new row.
+    /// Stores a batch in one transaction (PostgreSQL; SQLite's reports are
+    /// written by [`crate::telemetry::SqliteReports`]). For each report,
+    /// whether it was a duplicate (counted on an existing row) rather than a
+    /// new row.
     ///
     /// Reports of the same failure within the batch are folded first (one
     /// row, their number added to `count`), then the rows go in by
-    /// multi-row INSERTs of up to 200 rows.
+    /// multi-row INSERTs of up to 200 rows; the unique `(fingerprint,
+    /// bucket)` index counts repeats, also those stored by other servers.
     pub async fn insert_reports(
         &self,
         batch: &[NewReport],
@@ -163,11 +166,12 @@ impl Store {
         // The count each group's row has after the insert.
         let mut after: std::collections::HashMap<(String, i64), i64> =
             std::collections::HashMap::new();
-        let sigil = match self {
-            Self::Sqlite(_) => '?',
-            Self::Postgres(_) => '$',
+        let Self::Postgres(pool) = self else {
+            return Err(StoreError::Unsupported(
+                "SQLite reports are written by the telemetry writer (SqliteReports)",
+            ));
         };
-        on_pool!(self, pool => {
+        {
             let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
             for chunk in groups.chunks(ROWS) {
                 let mut sql = String::from(
@@ -181,13 +185,9 @@ impl Store {
                         sql.push_str(", ");
                     }
                     sql.push('(');
-                    // received_at and last_seen share one parameter, so
-                    // the placeholders are numbered: `$N` for PostgreSQL,
-                    // `?N` for SQLite (whose driver looks `$N` up by name,
-                    // once per parameter, which costs a scan each).
-                    let numbers: Vec<String> = (1..=COLUMNS)
-                        .map(|c| format!("{sigil}{}", p + c))
-                        .collect();
+                    // received_at and last_seen share one parameter.
+                    let numbers: Vec<String> =
+                        (1..=COLUMNS).map(|c| format!("${}", p + c)).collect();
                     sql.push_str(&format!(
                         "{}, {}, {}, {}, {}",
                         numbers[0], numbers[1], numbers[2], numbers[2], numbers[3]
@@ -227,7 +227,10 @@ impl Store {
                         .bind(r.client_time)
                         .bind(&r.client_ip);
                 }
-                let rows = query.fetch_all(&mut *tx).await.map_err(|cause| self.error(cause))?;
+                let rows = query
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(|cause| self.error(cause))?;
                 for row in rows {
                     let key: (String, i64) = (
                         row.try_get(0).map_err(|cause| self.error(cause))?,
@@ -238,7 +241,7 @@ impl Store {
                 }
             }
             tx.commit().await.map_err(|cause| self.error(cause))?;
-        });
+        }
         // A group's first report is new when the row holds just the group;
         // every later report of a group is a duplicate.
         let mut duplicate = vec![true; batch.len()];

@@ -18,9 +18,16 @@ use crate::store::{NewReport, Store, StoreError};
 pub(crate) mod api;
 pub mod guard;
 mod ratelimit;
+mod recent;
 mod sqlite_writer;
 
 pub(crate) use ratelimit::RateLimiter;
+pub use sqlite_writer::SqliteReports;
+
+/// Why telemetry couldn't start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TelemetryError(String);
 
 /// How telemetry behaves.
 #[derive(Clone, Debug)]
@@ -33,6 +40,10 @@ pub struct TelemetryConfig {
     pub queue: usize,
     /// Reports per transaction, at most.
     pub batch: usize,
+    /// SQLite: failures of the current dedup window kept in memory to be
+    /// counted again, at most (about 50 bytes each). Past that a new
+    /// failure is still stored, but a repeat of it gets its own row.
+    pub dedup_memory: usize,
     /// Keep the client's address with each report.
     pub store_client_ip: bool,
     /// Reports per source and app allowed at once.
@@ -48,6 +59,7 @@ impl Default for TelemetryConfig {
             retention_days: 30,
             queue: 4096,
             batch: 256,
+            dedup_memory: 1_000_000,
             store_client_ip: false,
             burst: 120,
             per_second: 10.0,
@@ -100,41 +112,30 @@ pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
 
 impl Telemetry {
     /// Starts the writer and the retention task on the current runtime.
-    pub fn start(store: Store, config: TelemetryConfig) -> Arc<Self> {
+    /// On SQLite the writer is [`SqliteReports`] on its own threads; it
+    /// fails when another server already writes reports to the same file.
+    pub fn start(store: Store, config: TelemetryConfig) -> Result<Arc<Self>, TelemetryError> {
         prometheus();
         let (tx, rx) = mpsc::channel(config.queue.max(1));
-        let this = Arc::new(Self {
+        let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
+        match store.sqlite_path() {
+            Some(path) => {
+                let writer = SqliteReports::open(&path, window, config.dedup_memory)
+                    .map_err(TelemetryError)?;
+                sqlite_writer::spawn(writer, rx, config.batch)
+                    .map_err(|e| TelemetryError(format!("starting the report writer: {e}")))?;
+            }
+            None => {
+                tokio::spawn(writer(store.clone(), rx, config.clone()));
+            }
+        }
+        tokio::spawn(retention(store, config.retention_days));
+        Ok(Arc::new(Self {
             tx,
             capacity: config.queue.max(1),
             limiter: RateLimiter::new(config.burst, config.per_second),
             config,
-        });
-        let window = i64::try_from(this.config.dedup_window.as_secs()).unwrap_or(3600);
-        let sqlite = store
-            .sqlite_path()
-            .map(|path| sqlite_writer::open(&path).map_err(|e| (path, e)));
-        match sqlite {
-            Some(Ok(conn)) => {
-                let batch = this.config.batch;
-                std::thread::Builder::new()
-                    .name("pinwarden-reports".into())
-                    .spawn(move || sqlite_writer::run(conn, rx, batch, window))
-                    .map_err(|e| eprintln!("pinwarden: starting the report writer: {e}"))
-                    .ok();
-            }
-            Some(Err((path, e))) => {
-                eprintln!(
-                    "pinwarden: opening {} for reports: {e}; using the shared pool",
-                    path.display()
-                );
-                tokio::spawn(writer(store.clone(), rx, this.config.clone()));
-            }
-            None => {
-                tokio::spawn(writer(store.clone(), rx, this.config.clone()));
-            }
-        }
-        tokio::spawn(retention(store, this.config.retention_days));
-        this
+        }))
     }
 
     /// Queues a report and waits until it is committed; `Ok(true)` when it
@@ -190,8 +191,7 @@ fn answer(dones: Vec<Done>, result: Result<Vec<bool>, String>, started: Instant)
     }
 }
 
-/// The writer for PostgreSQL (and SQLite when its own connection can't be
-/// opened): batches through the shared pool.
+/// The writer for PostgreSQL: batches through the shared pool.
 async fn writer(store: Store, mut rx: mpsc::Receiver<Job>, config: TelemetryConfig) {
     let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
     while let Some(first) = rx.recv().await {

@@ -3,58 +3,138 @@
 //! reused for every row, one transaction per batch. sqlx's SQLite driver
 //! hands every operation to a worker thread; for the hottest write path that
 //! hand-off cost more than SQLite itself (see bench/BENCHMARKS.md).
-
-use std::path::Path;
+//!
+//! Durability is group commit, pipelined: the writer commits a batch into
+//! the WAL without waiting for the disk (`synchronous=NORMAL`) and passes
+//! the batch's answers to the syncer thread, which `fdatasync`s the WAL and
+//! only then answers 202. One sync covers every batch committed before it
+//! started, and the writer goes on with the next batch meanwhile. What a
+//! client is told was stored is on disk, as with `synchronous=FULL`, but
+//! the disk's latency no longer stalls the writer.
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 use tokio::sync::mpsc;
 
-use super::{Job, answer, gather};
+use super::recent::{self, Recent};
+use super::{Done, Job, answer, gather};
 use crate::store::{NewReport, fold};
 
-/// Opens the writer's connection with the pool's durability settings.
-pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    // Checkpoint every 10,000 pages (~40 MB of WAL) rather than 1,000: new
-    // reports land on random pages of the dedup index, so a longer interval
-    // copies each dirtied page to the database once for many commits
-    // (28k -> 34k reports/s on a fresh table, bench/BENCHMARKS.md).
-    // SQLite's default page cache: 64 MiB was slower (its hash-table walks
-    // in pcache1TruncateUnsafe showed in perf).
-    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-    Ok(conn)
+/// Batches committed but not yet synced, at most, before the writer waits
+/// for the syncer (and the queue, then the 503s, take the strain).
+const UNSYNCED_BATCHES: usize = 0;
+
+/// The one writer of reports into an SQLite file.
+#[derive(Debug)]
+pub struct SqliteReports {
+    conn: Connection,
+    /// The WAL, locked (`flock`) for as long as this writer lives.
+    wal: File,
+    window: i64,
+    recent: Recent,
 }
 
-/// Stores a batch in one transaction; for each report whether it was a
-/// duplicate. Same failures in the batch are folded first.
-pub(crate) fn insert(
-    conn: &mut Connection,
-    batch: &[NewReport],
-    window: i64,
-) -> rusqlite::Result<Vec<bool>> {
-    let window = window.max(1);
-    let groups = fold(batch, window);
-    let mut duplicate = vec![true; batch.len()];
-    let tx = conn.transaction()?;
-    {
-        let mut statement = tx.prepare_cached(
-            "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
-             app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
-             known_pins, client_time, client_ip) \
-             VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
-             ON CONFLICT (fingerprint, bucket) DO UPDATE SET count = reports.count + excluded.count, \
-             last_seen = excluded.last_seen RETURNING count",
-        )?;
-        for &(i, n) in &groups {
-            let r = &batch[i];
-            let total: i64 = statement.query_row(
-                params![
+impl SqliteReports {
+    /// Opens the writer on a database the store has migrated: its own
+    /// connection, the WAL (locked, so a second server on the same file
+    /// fails here rather than counting the same failures twice), and the
+    /// failures of the current dedup window (`window_secs`), at most
+    /// `remember` of them.
+    pub fn open(path: &Path, window_secs: i64, remember: usize) -> Result<Self, String> {
+        let window = window_secs.max(1);
+        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let pragmas = || -> rusqlite::Result<()> {
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // Commits don't wait for the disk here; the syncer's fdatasync
+            // does, before any answer. Checkpoints still sync the WAL
+            // before copying and the database after.
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Checkpoint every 10,000 pages (~40 MB of WAL) rather than
+            // 1,000: a longer interval copies each dirtied page to the
+            // database once for many commits (bench/BENCHMARKS.md).
+            conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+            // Make sure the WAL exists before it is opened below.
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        };
+        pragmas().map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut wal_path = path.as_os_str().to_owned();
+        wal_path.push("-wal");
+        let wal_path = PathBuf::from(wal_path);
+        let wal = File::open(&wal_path).map_err(|e| format!("{}: {e}", wal_path.display()))?;
+        match wal.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "{}: another pinwarden server is writing reports to this database; \
+                     run one server per SQLite file (or use PostgreSQL)",
+                    path.display()
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("locking {}: {e}", wal_path.display()));
+            }
+        }
+        // The WAL's directory entry must be durable too: synchronous=FULL
+        // would sync the directory on the WAL's first sync; do it here.
+        wal.sync_data()
+            .map_err(|e| format!("syncing {}: {e}", wal_path.display()))?;
+        if let Some(dir) = wal_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| format!("syncing {}: {e}", dir.display()))?;
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let recent = Recent::load(&conn, window, now / window, remember)
+            .map_err(|e| format!("{}: reading the current reports: {e}", path.display()))?;
+        Ok(Self {
+            conn,
+            wal,
+            window,
+            recent,
+        })
+    }
+
+    /// Stores a batch in one transaction (committed, not yet synced: see
+    /// [`Self::sync`]); for each report whether it was a duplicate, counted
+    /// on a row already there. Same failures in the batch are folded first.
+    pub fn insert(&mut self, batch: &[NewReport]) -> rusqlite::Result<Vec<bool>> {
+        let window = self.window;
+        let groups = fold(batch, window);
+        let mut duplicate = vec![true; batch.len()];
+        // Rows this batch adds, remembered only once it has committed: a
+        // rolled-back row id may be handed out again.
+        let mut added = Vec::new();
+        let tx = self.conn.transaction()?;
+        {
+            // The fingerprint and bucket are checked again, so a stale
+            // memory (a row deleted by retention) can never count a report
+            // on another failure's row: it just adds a new row.
+            let mut bump = tx.prepare_cached(
+                "UPDATE reports SET count = count + ?1, last_seen = max(last_seen, ?2) \
+                 WHERE id = ?3 AND fingerprint = ?4 AND bucket = ?5",
+            )?;
+            let mut add = tx.prepare_cached(
+                "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
+                 app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
+                 known_pins, client_time, client_ip) \
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            )?;
+            for &(i, n) in &groups {
+                let r = &batch[i];
+                let bucket = r.received_at / window;
+                let key = recent::key(&r.fingerprint);
+                if let Some(id) = key.and_then(|k| self.recent.get(bucket, k))
+                    && bump.execute(params![n, r.received_at, id, r.fingerprint, bucket])? == 1
+                {
+                    continue;
+                }
+                add.execute(params![
                     r.fingerprint,
-                    r.received_at / window,
+                    bucket,
                     r.received_at,
                     n,
                     r.app,
@@ -73,22 +153,106 @@ pub(crate) fn insert(
                     r.known_pins,
                     r.client_time,
                     r.client_ip,
-                ],
-                |row| row.get(0),
-            )?;
-            duplicate[i] = total > n;
+                ])?;
+                duplicate[i] = false;
+                if let Some(k) = key {
+                    added.push((bucket, k, tx.last_insert_rowid()));
+                }
+            }
         }
+        tx.commit()?;
+        let mut untracked = 0u64;
+        for (bucket, k, id) in added {
+            if !self.recent.remember(bucket, k, id) {
+                untracked += 1;
+            }
+        }
+        if untracked > 0 {
+            metrics::counter!("pinwarden_reports_dedup_untracked_total").increment(untracked);
+        }
+        if let Some(newest) = batch.iter().map(|r| r.received_at / window).max() {
+            self.recent.forget_before(newest - 1);
+        }
+        metrics::gauge!("pinwarden_reports_dedup_remembered").set(self.recent.len() as f64);
+        Ok(duplicate)
     }
-    tx.commit()?;
-    Ok(duplicate)
+
+    /// Flushes every committed batch to the disk.
+    pub fn sync(&self) -> std::io::Result<()> {
+        self.wal.sync_data()
+    }
 }
 
-/// The writer loop: whatever is queued becomes one transaction.
-pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, batch: usize, window: i64) {
-    while let Some(first) = rx.blocking_recv() {
-        let (reports, dones) = gather(first, &mut rx, batch);
-        let started = Instant::now();
-        let result = insert(&mut conn, &reports, window).map_err(|e| e.to_string());
-        answer(dones, result, started);
+/// A committed batch waiting for the WAL to reach the disk.
+struct Committed {
+    dones: Vec<Done>,
+    result: Result<Vec<bool>, String>,
+    started: Instant,
+}
+
+/// Starts the writer and its syncer, each on its own thread: whatever is
+/// queued becomes one transaction, handed to the syncer to be answered once
+/// it is on disk.
+pub(crate) fn spawn(
+    mut writer: SqliteReports,
+    mut rx: mpsc::Receiver<Job>,
+    batch: usize,
+) -> std::io::Result<()> {
+    let wal = writer.wal.try_clone()?;
+    let (synced_tx, synced_rx) = std_mpsc::sync_channel(UNSYNCED_BATCHES);
+    std::thread::Builder::new()
+        .name("pinwarden-fsync".into())
+        .spawn(move || sync_loop(&wal, &synced_rx))?;
+    std::thread::Builder::new()
+        .name("pinwarden-reports".into())
+        .spawn(move || {
+            while let Some(first) = rx.blocking_recv() {
+                let (reports, dones) = gather(first, &mut rx, batch);
+                let started = Instant::now();
+                let result = writer.insert(&reports).map_err(|e| e.to_string());
+                let committed = Committed {
+                    dones,
+                    result,
+                    started,
+                };
+                if synced_tx.send(committed).is_err() {
+                    return;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// Syncs the WAL once for every batch committed since the last sync, then
+/// answers them. A failed sync fails them and every batch after it (503,
+/// the client retries elsewhere or later): after a failed fsync the kernel
+/// may have dropped the dirty pages and a later fsync can succeed without
+/// them, so nothing written after it can be promised until a restart
+/// (which recovers from what really is on disk).
+fn sync_loop(wal: &File, rx: &std_mpsc::Receiver<Committed>) {
+    let mut broken: Option<String> = None;
+    while let Ok(first) = rx.recv() {
+        let mut batches = vec![first];
+        batches.extend(rx.try_iter());
+        if broken.is_none()
+            && let Err(e) = wal.sync_data()
+        {
+            eprintln!(
+                "pinwarden: syncing the report WAL failed ({e}); no report is acknowledged until a restart"
+            );
+            broken = Some(format!("syncing the WAL: {e}"));
+        }
+        for Committed {
+            dones,
+            result,
+            started,
+        } in batches
+        {
+            let result = match &broken {
+                None => result,
+                Some(e) => Err(e.clone()),
+            };
+            answer(dones, result, started);
+        }
     }
 }

@@ -1,0 +1,145 @@
+//! The failures of the current dedup window, in the SQLite writer's memory:
+//! for each (bucket, fingerprint) the row that counts it.
+//!
+//! This replaces a unique index on `(fingerprint, bucket)`: every new
+//! failure landed on a random page of that index, which cost the writer
+//! more than the row itself (bench/BENCHMARKS.md). The map is derived data:
+//! at start it is rebuilt from the rows of the current and previous bucket
+//! (through the `received_at` index), and only the writer that owns it
+//! writes reports to the file (the WAL lock in `sqlite_writer`).
+//!
+//! It holds at most `capacity` failures. Past that, a new failure is still
+//! stored, just not remembered, so a repeat of it gets a row of its own:
+//! the counts stay right (every aggregate sums `count`), only the "stored
+//! once" saving is lost for that flood. `pinwarden_reports_dedup_untracked_total`
+//! counts such failures.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+/// Remembered failures by bucket.
+#[derive(Debug, Default)]
+pub(crate) struct Recent {
+    buckets: HashMap<i64, HashMap<u128, i64>>,
+    len: usize,
+    capacity: usize,
+}
+
+/// The map key of a fingerprint: its 128 bits when it is the hex pinwarden
+/// writes, else none (such a report is stored, never matched from memory).
+pub(crate) fn key(fingerprint: &str) -> Option<u128> {
+    if fingerprint.is_empty() || fingerprint.len() > 32 {
+        return None;
+    }
+    u128::from_str_radix(fingerprint, 16).ok()
+}
+
+impl Recent {
+    /// Rebuilds the map from the rows of bucket `current` and the one
+    /// before, oldest first, up to `capacity`.
+    pub(crate) fn load(
+        conn: &Connection,
+        window: i64,
+        current: i64,
+        capacity: usize,
+    ) -> rusqlite::Result<Self> {
+        let mut recent = Self {
+            capacity,
+            ..Self::default()
+        };
+        // Rows stored under another window length have buckets that mean
+        // something else; `bucket = received_at / window` keeps them out.
+        let mut statement = conn.prepare(
+            "SELECT id, fingerprint, bucket FROM reports \
+             WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 ORDER BY id",
+        )?;
+        let first = current - 1;
+        let mut rows = statement.query(rusqlite::params![
+            first.saturating_mul(window),
+            first,
+            window
+        ])?;
+        while let Some(row) = rows.next()? {
+            let fingerprint: String = row.get(1)?;
+            if let Some(k) = key(&fingerprint)
+                && !recent.remember(row.get(2)?, k, row.get(0)?)
+            {
+                break;
+            }
+        }
+        Ok(recent)
+    }
+
+    /// The row counting this failure, if remembered.
+    pub(crate) fn get(&self, bucket: i64, key: u128) -> Option<i64> {
+        self.buckets.get(&bucket)?.get(&key).copied()
+    }
+
+    /// Remembers the row of a failure; false when the map is full.
+    pub(crate) fn remember(&mut self, bucket: i64, key: u128, id: i64) -> bool {
+        if self.len >= self.capacity {
+            return false;
+        }
+        if self
+            .buckets
+            .entry(bucket)
+            .or_default()
+            .insert(key, id)
+            .is_none()
+        {
+            self.len += 1;
+        }
+        true
+    }
+
+    /// Forgets the buckets before `bucket`: no report counts on them again.
+    pub(crate) fn forget_before(&mut self, bucket: i64) {
+        let mut len = self.len;
+        self.buckets.retain(|&b, map| {
+            let keep = b >= bucket;
+            if !keep {
+                len -= map.len();
+            }
+            keep
+        });
+        self.len = len;
+    }
+
+    /// Failures remembered.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_the_hex_fingerprints() {
+        assert_eq!(key("00000000000000000000000000000001"), Some(1));
+        assert_eq!(key("fa"), Some(0xfa));
+        assert_eq!(key(""), None);
+        assert_eq!(key("not hex"), None);
+        assert_eq!(key(&"f".repeat(33)), None);
+    }
+
+    #[test]
+    fn full_map_refuses_and_old_buckets_are_forgotten() {
+        let mut recent = Recent {
+            capacity: 2,
+            ..Recent::default()
+        };
+        assert!(recent.remember(10, 1, 100));
+        assert!(recent.remember(11, 2, 101));
+        assert!(!recent.remember(11, 3, 102), "over capacity");
+        assert_eq!(recent.get(11, 3), None);
+        assert_eq!(recent.get(10, 1), Some(100));
+        recent.forget_before(11);
+        assert_eq!(recent.len(), 1);
+        assert_eq!(recent.get(10, 1), None);
+        assert!(recent.remember(11, 3, 102), "room again");
+        assert_eq!(recent.get(11, 3), Some(102));
+    }
+}
