@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pinwarden_core::report::{MAX_REPORT_BYTES, PinReport, classify, parse_report};
+use pinwarden_core::report::{FailureClass, MAX_REPORT_BYTES, PinReport, classify, parse_report};
 use sha2::{Digest as _, Sha256};
 
 use super::Submit;
@@ -77,6 +77,14 @@ fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
         }
     }
     hex
+}
+
+/// The answer to an accepted report.
+#[derive(serde::Serialize)]
+struct Accepted<'a> {
+    class: FailureClass,
+    reason: &'a str,
+    duplicate: bool,
 }
 
 pub(crate) async fn post_report(State(state): State<AppState>, request: Request) -> Response {
@@ -159,17 +167,17 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
     };
     match telemetry.submit(new).await {
         Ok(duplicate) => {
-            metrics::counter!("pinwarden_reports_accepted_total").increment(1);
+            telemetry.counters.accepted.increment(1);
             if duplicate {
-                metrics::counter!("pinwarden_reports_deduplicated_total").increment(1);
+                telemetry.counters.deduplicated.increment(1);
             }
             (
                 StatusCode::ACCEPTED,
-                Json(serde_json::json!({
-                    "class": class.class,
-                    "reason": class.reason,
-                    "duplicate": duplicate,
-                })),
+                Json(Accepted {
+                    class: class.class,
+                    reason: &class.reason,
+                    duplicate,
+                }),
             )
                 .into_response()
         }

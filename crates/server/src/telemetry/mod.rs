@@ -79,6 +79,21 @@ pub struct Telemetry {
     capacity: usize,
     pub(crate) config: TelemetryConfig,
     pub(crate) limiter: RateLimiter,
+    pub(crate) counters: Counters,
+}
+
+/// The per-report metrics, registered once rather than looked up by name
+/// for every report.
+pub(crate) struct Counters {
+    pub(crate) accepted: metrics::Counter,
+    pub(crate) deduplicated: metrics::Counter,
+    queue_depth: metrics::Gauge,
+}
+
+impl std::fmt::Debug for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counters").finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Job {
@@ -135,6 +150,11 @@ impl Telemetry {
             capacity: config.queue.max(1),
             limiter: RateLimiter::new(config.burst, config.per_second),
             config,
+            counters: Counters {
+                accepted: metrics::counter!("pinwarden_reports_accepted_total"),
+                deduplicated: metrics::counter!("pinwarden_reports_deduplicated_total"),
+                queue_depth: metrics::gauge!("pinwarden_report_queue_depth"),
+            },
         }))
     }
 
@@ -145,7 +165,8 @@ impl Telemetry {
         self.tx
             .try_send(Job { report, done })
             .map_err(|_| Submit::Full)?;
-        metrics::gauge!("pinwarden_report_queue_depth")
+        self.counters
+            .queue_depth
             .set((self.capacity - self.tx.capacity()) as f64);
         match wait.await {
             Ok(Ok(duplicate)) => Ok(duplicate),

@@ -15,13 +15,18 @@
 //! counts such failures.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use rusqlite::Connection;
+use rustc_hash::FxHasher;
+
+/// Fingerprints are SHA-256 bits already: a cheap hasher spreads them well.
+type Rows = HashMap<u128, i64, BuildHasherDefault<FxHasher>>;
 
 /// Remembered failures by bucket.
 #[derive(Debug, Default)]
 pub(crate) struct Recent {
-    buckets: HashMap<i64, HashMap<u128, i64>>,
+    buckets: HashMap<i64, Rows>,
     len: usize,
     capacity: usize,
 }

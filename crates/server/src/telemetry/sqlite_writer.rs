@@ -4,28 +4,25 @@
 //! hands every operation to a worker thread; for the hottest write path that
 //! hand-off cost more than SQLite itself (see bench/BENCHMARKS.md).
 //!
-//! Durability is group commit, pipelined: the writer commits a batch into
-//! the WAL without waiting for the disk (`synchronous=NORMAL`) and passes
-//! the batch's answers to the syncer thread, which `fdatasync`s the WAL and
-//! only then answers 202. One sync covers every batch committed before it
-//! started, and the writer goes on with the next batch meanwhile. What a
-//! client is told was stored is on disk, as with `synchronous=FULL`, but
-//! the disk's latency no longer stalls the writer.
+//! Durability is group commit: the writer commits a batch into the WAL
+//! without waiting for the disk (`synchronous=NORMAL`), then `fdatasync`s
+//! the WAL itself and only then answers 202, so what a client is told was
+//! stored is on disk, as with `synchronous=FULL`. Syncing by hand means
+//! `fdatasync` (no inode times to journal) and lets a failed sync stop all
+//! later acknowledgements (see [`Syncs`]). A separate syncer thread,
+//! overlapping one batch's sync with the next one's commit, measured slower
+//! on two cores: the hand-offs cost more than the overlap won
+//! (bench/BENCHMARKS.md).
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 use tokio::sync::mpsc;
 
 use super::recent::{self, Recent};
-use super::{Done, Job, answer, gather};
+use super::{Job, answer, gather};
 use crate::store::{NewReport, fold};
-
-/// Batches committed but not yet synced, at most, before the writer waits
-/// for the syncer (and the queue, then the 503s, take the strain).
-const UNSYNCED_BATCHES: usize = 0;
 
 /// The one writer of reports into an SQLite file.
 #[derive(Debug)]
@@ -183,76 +180,50 @@ impl SqliteReports {
     }
 }
 
-/// A committed batch waiting for the WAL to reach the disk.
-struct Committed {
-    dones: Vec<Done>,
-    result: Result<Vec<bool>, String>,
-    started: Instant,
+/// Syncs of the WAL, and whether one has failed. After a failed fsync the
+/// kernel may have dropped the dirty pages, and a later fsync can succeed
+/// without them, so nothing written after it can be promised until a
+/// restart (which recovers from what really is on disk): every later batch
+/// fails (503, the client retries).
+#[derive(Debug, Default)]
+struct Syncs {
+    broken: Option<String>,
 }
 
-/// Starts the writer and its syncer, each on its own thread: whatever is
-/// queued becomes one transaction, handed to the syncer to be answered once
-/// it is on disk.
+impl Syncs {
+    fn sync(&mut self, writer: &SqliteReports) -> Result<(), String> {
+        if self.broken.is_none()
+            && let Err(e) = writer.sync()
+        {
+            eprintln!(
+                "pinwarden: syncing the report WAL failed ({e}); no report is acknowledged until a restart"
+            );
+            self.broken = Some(format!("syncing the WAL: {e}"));
+        }
+        self.broken.clone().map_or(Ok(()), Err)
+    }
+}
+
+/// Starts the writer on its own thread: whatever is queued becomes one
+/// transaction, synced, then answered.
 pub(crate) fn spawn(
     mut writer: SqliteReports,
     mut rx: mpsc::Receiver<Job>,
     batch: usize,
 ) -> std::io::Result<()> {
-    let wal = writer.wal.try_clone()?;
-    let (synced_tx, synced_rx) = std_mpsc::sync_channel(UNSYNCED_BATCHES);
-    std::thread::Builder::new()
-        .name("pinwarden-fsync".into())
-        .spawn(move || sync_loop(&wal, &synced_rx))?;
     std::thread::Builder::new()
         .name("pinwarden-reports".into())
         .spawn(move || {
+            let mut syncs = Syncs::default();
             while let Some(first) = rx.blocking_recv() {
                 let (reports, dones) = gather(first, &mut rx, batch);
                 let started = Instant::now();
-                let result = writer.insert(&reports).map_err(|e| e.to_string());
-                let committed = Committed {
-                    dones,
-                    result,
-                    started,
-                };
-                if synced_tx.send(committed).is_err() {
-                    return;
-                }
+                let result = writer
+                    .insert(&reports)
+                    .map_err(|e| e.to_string())
+                    .and_then(|duplicates| syncs.sync(&writer).map(|()| duplicates));
+                answer(dones, result, started);
             }
         })?;
     Ok(())
-}
-
-/// Syncs the WAL once for every batch committed since the last sync, then
-/// answers them. A failed sync fails them and every batch after it (503,
-/// the client retries elsewhere or later): after a failed fsync the kernel
-/// may have dropped the dirty pages and a later fsync can succeed without
-/// them, so nothing written after it can be promised until a restart
-/// (which recovers from what really is on disk).
-fn sync_loop(wal: &File, rx: &std_mpsc::Receiver<Committed>) {
-    let mut broken: Option<String> = None;
-    while let Ok(first) = rx.recv() {
-        let mut batches = vec![first];
-        batches.extend(rx.try_iter());
-        if broken.is_none()
-            && let Err(e) = wal.sync_data()
-        {
-            eprintln!(
-                "pinwarden: syncing the report WAL failed ({e}); no report is acknowledged until a restart"
-            );
-            broken = Some(format!("syncing the WAL: {e}"));
-        }
-        for Committed {
-            dones,
-            result,
-            started,
-        } in batches
-        {
-            let result = match &broken {
-                None => result,
-                Some(e) => Err(e.clone()),
-            };
-            answer(dones, result, started);
-        }
-    }
 }
