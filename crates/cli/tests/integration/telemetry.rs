@@ -37,6 +37,11 @@ fn report(host: &str, ca: &Ca, version: &str) -> serde_json::Value {
 
 /// POSTs `body` over a plain socket; the status code, if one came back.
 fn post_raw(url: &str, path: &str, body: &[u8]) -> Option<u16> {
+    post_answer(url, path, body).map(|(code, _)| code)
+}
+
+/// POSTs `body` over a plain socket; the status code and the whole answer.
+fn post_answer(url: &str, path: &str, body: &[u8]) -> Option<(u16, String)> {
     let addr = url.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
@@ -48,7 +53,8 @@ fn post_raw(url: &str, path: &str, body: &[u8]) -> Option<u16> {
     s.write_all(body).ok()?;
     let mut answer = String::new();
     s.read_to_string(&mut answer).ok()?;
-    answer.split_whitespace().nth(1)?.parse().ok()
+    let code = answer.split_whitespace().nth(1)?.parse().ok()?;
+    Some((code, answer))
 }
 
 fn post(server: &Server, dir: &std::path::Path, body: &str) -> (String, String) {
@@ -192,6 +198,79 @@ fn a_flood_from_one_source_is_slowed_down() {
         .collect();
     assert_eq!(&codes[..12], &[Some(202); 12], "a burst of 12 is taken");
     assert_eq!(codes[13], Some(429), "{codes:?}");
+}
+
+/// A queue of one report, sixteen senders: some are told 503 with
+/// Retry-After; every sender gets an answer; what was answered 202 is
+/// stored and what was refused for the queue is not.
+#[test]
+fn a_full_queue_answers_503_with_retry_after_and_drops_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pw.db", data.path().display());
+    let server = start_serving(&url, &["--report-rate", "100000", "--report-queue", "1"]);
+    let rogue = Ca::root("Rogue", KeyKind::EcdsaP256);
+    let template = report("h.example.com", &rogue, "1");
+    let answers = std::sync::Mutex::new(Vec::new());
+    let refused = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..16 {
+            let (template, answers, refused) = (&template, &answers, &refused);
+            let url = server.url.as_str();
+            scope.spawn(move || {
+                // Bounded: at most 300 reports per sender, fewer once the
+                // queue has been seen full a few times.
+                for i in 0..300 {
+                    if refused.load(std::sync::atomic::Ordering::Relaxed) >= 20 {
+                        break;
+                    }
+                    let host = format!("q{t}-{i}.example.com");
+                    let mut body = template.clone();
+                    body["hostname"] = host.clone().into();
+                    let answer = post_answer(url, "/v1/reports", body.to_string().as_bytes());
+                    if matches!(answer, Some((503, _))) {
+                        refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    answers.lock().unwrap().push((host, answer));
+                }
+            });
+        }
+    });
+    let answers = answers.into_inner().unwrap();
+    let mut accepted = std::collections::HashSet::new();
+    let mut full = std::collections::HashSet::new();
+    for (host, answer) in &answers {
+        match answer {
+            Some((202, _)) => {
+                accepted.insert(host.clone());
+            }
+            Some((503, text)) => {
+                let text = text.to_ascii_lowercase();
+                assert!(text.contains("\r\nretry-after: "), "{text}");
+                assert!(text.contains("queue is full"), "{text}");
+                full.insert(host.clone());
+            }
+            other => panic!("{host}: {other:?}"),
+        }
+    }
+    eprintln!(
+        "{} accepted, {} refused: queue full",
+        accepted.len(),
+        full.len()
+    );
+    assert!(!full.is_empty(), "the queue of one never filled");
+    assert!(!accepted.is_empty());
+    drop(server);
+    let stored: std::collections::HashSet<String> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = pinwarden_server::Store::open(&url).await.unwrap();
+            store.report_hosts().await.unwrap()
+        })
+        .into_iter()
+        .collect();
+    assert_eq!(stored, accepted, "stored = answered 202, nothing else");
 }
 
 #[test]
