@@ -340,8 +340,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 60, value_name = "MINUTES")]
     pub(crate) report_dedup_minutes: u32,
     /// SQLite: distinct failures of the current dedup window kept in memory
-    /// (about 50 bytes each). Past that a new failure is still stored, but a
-    /// repeat of it gets its own row.
+    /// (35-70 bytes each: ~70 MB at the default). Past that a new failure is
+    /// still stored, but a repeat of it gets its own row.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     pub(crate) report_dedup_memory: usize,
     /// Reports waiting to be written, at most (then 503 with Retry-After).
