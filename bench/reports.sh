@@ -4,7 +4,7 @@
 # answering 204 to the same requests; same wrk, same run. Then the same load
 # against pinwarden on PostgreSQL. See bench/BENCHMARKS.md.
 #
-#   bash bench/reports.sh                   # 3 rounds x 10 s per server
+#   bash bench/reports.sh                   # 5 rounds x 10 s per server
 #   ROUNDS=3 SECS=5 CONNS=32 bash bench/reports.sh
 #   PG=postgres://postgres@127.0.0.1:5432/postgres bash bench/reports.sh   # where to make the bench database
 #   PW=/tmp/old/pinwarden bash bench/reports.sh   # another build (e.g. the commit before), not built here
@@ -14,7 +14,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-5}"
 secs="${SECS:-10}"
 conns="${CONNS:-32}"
 pg="${PG:-postgres://postgres@127.0.0.1:5432/postgres}"
