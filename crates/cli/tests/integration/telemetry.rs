@@ -161,6 +161,14 @@ fn telemetry_lifecycle(database: &str) {
     ] {
         assert!(metrics.contains(name), "{name}: {metrics}");
     }
+    if database.starts_with("sqlite:") {
+        // The SQLite writer's dedup memory: the failures stored above.
+        let remembered = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("pinwarden_reports_dedup_remembered "))
+            .unwrap_or_else(|| panic!("no dedup memory gauge: {metrics}"));
+        assert_ne!(remembered.trim(), "0", "{metrics}");
+    }
     let (code, page) = curl(&format!("'{}/telemetry?days=7'", server.url));
     assert_eq!(code, "200");
     assert!(
