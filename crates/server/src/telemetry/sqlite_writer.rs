@@ -9,7 +9,7 @@
 //! the WAL itself and only then answers 202, so what a client is told was
 //! stored is on disk, as with `synchronous=FULL`. Syncing by hand means
 //! `fdatasync` (no inode times to journal) and lets a failed sync stop all
-//! later acknowledgements (see [`Syncs`]). A separate syncer thread,
+//! later acknowledgements (see [`SqliteReports::sync`]). A separate syncer thread,
 //! overlapping one batch's sync with the next one's commit, measured slower
 //! on two cores: the hand-offs cost more than the overlap won
 //! (bench/BENCHMARKS.md).
@@ -32,6 +32,8 @@ pub struct SqliteReports {
     wal: File,
     window: i64,
     recent: Recent,
+    /// Why a sync of the WAL failed, once one has.
+    sync_failed: Option<String>,
 }
 
 impl SqliteReports {
@@ -46,9 +48,9 @@ impl SqliteReports {
         let pragmas = || -> rusqlite::Result<()> {
             conn.busy_timeout(Duration::from_secs(5))?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            // Commits don't wait for the disk here; the syncer's fdatasync
-            // does, before any answer. Checkpoints still sync the WAL
-            // before copying and the database after.
+            // Commits don't wait for the disk here; `sync` (fdatasync of
+            // the WAL) does, before any answer. Checkpoints still sync the
+            // WAL before copying and the database after.
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // Checkpoint every 10,000 pages (~40 MB of WAL) rather than
             // 1,000: a longer interval copies each dirtied page to the
@@ -92,6 +94,7 @@ impl SqliteReports {
             wal,
             window,
             recent,
+            sync_failed: None,
         })
     }
 
@@ -174,33 +177,21 @@ impl SqliteReports {
         Ok(duplicate)
     }
 
-    /// Flushes every committed batch to the disk.
-    pub fn sync(&self) -> std::io::Result<()> {
-        self.wal.sync_data()
-    }
-}
-
-/// Syncs of the WAL, and whether one has failed. After a failed fsync the
-/// kernel may have dropped the dirty pages, and a later fsync can succeed
-/// without them, so nothing written after it can be promised until a
-/// restart (which recovers from what really is on disk): every later batch
-/// fails (503, the client retries).
-#[derive(Debug, Default)]
-struct Syncs {
-    broken: Option<String>,
-}
-
-impl Syncs {
-    fn sync(&mut self, writer: &SqliteReports) -> Result<(), String> {
-        if self.broken.is_none()
-            && let Err(e) = writer.sync()
+    /// Flushes every committed batch to the disk. After a failed fsync the
+    /// kernel may have dropped the dirty pages, and a later fsync can
+    /// succeed without them, so once one fails every later call fails too:
+    /// nothing written after it can be promised until a restart (which
+    /// recovers from what really is on disk).
+    pub fn sync(&mut self) -> Result<(), String> {
+        if self.sync_failed.is_none()
+            && let Err(e) = self.wal.sync_data()
         {
             eprintln!(
                 "pinwarden: syncing the report WAL failed ({e}); no report is acknowledged until a restart"
             );
-            self.broken = Some(format!("syncing the WAL: {e}"));
+            self.sync_failed = Some(format!("syncing the WAL: {e}"));
         }
-        self.broken.clone().map_or(Ok(()), Err)
+        self.sync_failed.clone().map_or(Ok(()), Err)
     }
 }
 
@@ -214,14 +205,13 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("pinwarden-reports".into())
         .spawn(move || {
-            let mut syncs = Syncs::default();
             while let Some(first) = rx.blocking_recv() {
                 let (reports, dones) = gather(first, &mut rx, batch);
                 let started = Instant::now();
                 let result = writer
                     .insert(&reports)
                     .map_err(|e| e.to_string())
-                    .and_then(|duplicates| syncs.sync(&writer).map(|()| duplicates));
+                    .and_then(|duplicates| writer.sync().map(|()| duplicates));
                 answer(dones, result, started);
             }
         })?;
