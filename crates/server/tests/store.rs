@@ -236,6 +236,13 @@ async fn sqlite_writer_memory() {
     assert!(second.contains("another pinwarden server"), "{second}");
     drop(writer);
 
+    // The store's own batch insert is PostgreSQL's; on SQLite it says who writes.
+    let e = store
+        .insert_reports(std::slice::from_ref(&a), 3600)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("SqliteReports"), "{e}");
+
     // Rebuilt from the file: a and b are known, c fits no more.
     let mut writer = SqliteReports::open(&path, 3600, 2).unwrap();
     assert_eq!(

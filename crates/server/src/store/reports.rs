@@ -171,77 +171,74 @@ impl Store {
                 "SQLite reports are written by the telemetry writer (SqliteReports)",
             ));
         };
-        {
-            let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
-            for chunk in groups.chunks(ROWS) {
-                let mut sql = String::from(
-                    "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
+        let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
+        for chunk in groups.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
                      app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
                      known_pins, client_time, client_ip) VALUES ",
-                );
-                for row in 0..chunk.len() {
-                    let p = row * COLUMNS;
-                    if row > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push('(');
-                    // received_at and last_seen share one parameter.
-                    let numbers: Vec<String> =
-                        (1..=COLUMNS).map(|c| format!("${}", p + c)).collect();
-                    sql.push_str(&format!(
-                        "{}, {}, {}, {}, {}",
-                        numbers[0], numbers[1], numbers[2], numbers[2], numbers[3]
-                    ));
-                    for n in &numbers[4..] {
-                        sql.push_str(", ");
-                        sql.push_str(n);
-                    }
-                    sql.push(')');
+            );
+            for row in 0..chunk.len() {
+                let p = row * COLUMNS;
+                if row > 0 {
+                    sql.push_str(", ");
                 }
-                sql.push_str(
+                sql.push('(');
+                // received_at and last_seen share one parameter.
+                let numbers: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", p + c)).collect();
+                sql.push_str(&format!(
+                    "{}, {}, {}, {}, {}",
+                    numbers[0], numbers[1], numbers[2], numbers[2], numbers[3]
+                ));
+                for n in &numbers[4..] {
+                    sql.push_str(", ");
+                    sql.push_str(n);
+                }
+                sql.push(')');
+            }
+            sql.push_str(
                     " ON CONFLICT (fingerprint, bucket) DO UPDATE SET count = reports.count + excluded.count, \
                      last_seen = excluded.last_seen RETURNING fingerprint, bucket, count",
                 );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for &(i, n) in chunk {
-                    let r = &batch[i];
-                    query = query
-                        .bind(&r.fingerprint)
-                        .bind(r.received_at / window)
-                        .bind(r.received_at)
-                        .bind(n)
-                        .bind(&r.app)
-                        .bind(&r.host)
-                        .bind(r.port)
-                        .bind(&r.format)
-                        .bind(&r.app_version)
-                        .bind(&r.platform)
-                        .bind(r.manifest_version)
-                        .bind(r.cohort)
-                        .bind(&r.class)
-                        .bind(&r.reason)
-                        .bind(r.validation_result)
-                        .bind(r.enforced.map(i64::from))
-                        .bind(&r.chain)
-                        .bind(&r.known_pins)
-                        .bind(r.client_time)
-                        .bind(&r.client_ip);
-                }
-                let rows = query
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(|cause| self.error(cause))?;
-                for row in rows {
-                    let key: (String, i64) = (
-                        row.try_get(0).map_err(|cause| self.error(cause))?,
-                        row.try_get(1).map_err(|cause| self.error(cause))?,
-                    );
-                    let count: i64 = row.try_get(2).map_err(|cause| self.error(cause))?;
-                    after.insert(key, count);
-                }
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for &(i, n) in chunk {
+                let r = &batch[i];
+                query = query
+                    .bind(&r.fingerprint)
+                    .bind(r.received_at / window)
+                    .bind(r.received_at)
+                    .bind(n)
+                    .bind(&r.app)
+                    .bind(&r.host)
+                    .bind(r.port)
+                    .bind(&r.format)
+                    .bind(&r.app_version)
+                    .bind(&r.platform)
+                    .bind(r.manifest_version)
+                    .bind(r.cohort)
+                    .bind(&r.class)
+                    .bind(&r.reason)
+                    .bind(r.validation_result)
+                    .bind(r.enforced.map(i64::from))
+                    .bind(&r.chain)
+                    .bind(&r.known_pins)
+                    .bind(r.client_time)
+                    .bind(&r.client_ip);
             }
-            tx.commit().await.map_err(|cause| self.error(cause))?;
+            let rows = query
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(|cause| self.error(cause))?;
+            for row in rows {
+                let key: (String, i64) = (
+                    row.try_get(0).map_err(|cause| self.error(cause))?,
+                    row.try_get(1).map_err(|cause| self.error(cause))?,
+                );
+                let count: i64 = row.try_get(2).map_err(|cause| self.error(cause))?;
+                after.insert(key, count);
+            }
         }
+        tx.commit().await.map_err(|cause| self.error(cause))?;
         // A group's first report is new when the row holds just the group;
         // every later report of a group is a duplicate.
         let mut duplicate = vec![true; batch.len()];

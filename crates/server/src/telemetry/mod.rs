@@ -128,7 +128,7 @@ pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
 
 impl Telemetry {
     /// Starts the writer and the retention task on the current runtime.
-    /// On SQLite the writer is [`SqliteReports`] on its own threads; it
+    /// On SQLite the writer is [`SqliteReports`] on its own thread; it
     /// fails when another server already writes reports to the same file.
     pub fn start(store: Store, config: TelemetryConfig) -> Result<Arc<Self>, TelemetryError> {
         prometheus();
