@@ -340,7 +340,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 60, value_name = "MINUTES")]
     pub(crate) report_dedup_minutes: u32,
     /// SQLite: distinct failures of the current dedup window kept in memory
-    /// (35-70 bytes each: ~70 MB at the default). Past that a new failure is
+    /// (20-40 bytes each: ~37 MB at the default). Past that a new failure is
     /// still stored, but a repeat of it gets its own row.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     pub(crate) report_dedup_memory: usize,

@@ -41,7 +41,7 @@ pub struct TelemetryConfig {
     /// Reports per transaction, at most.
     pub batch: usize,
     /// SQLite: failures of the current dedup window kept in memory to be
-    /// counted again, at most (35-70 bytes each: ~70 MB at the default).
+    /// counted again, at most (20-40 bytes each: ~37 MB at the default).
     /// Past that a new failure is still stored, but a repeat of it gets its
     /// own row.
     pub dedup_memory: usize,

@@ -21,7 +21,7 @@ use rusqlite::Connection;
 use rustc_hash::FxHasher;
 
 /// Fingerprints are SHA-256 bits already: a cheap hasher spreads them well.
-type Rows = HashMap<u128, i64, BuildHasherDefault<FxHasher>>;
+type Rows = HashMap<u64, i64, BuildHasherDefault<FxHasher>>;
 
 /// Remembered failures by bucket.
 #[derive(Debug, Default)]
@@ -31,13 +31,21 @@ pub(crate) struct Recent {
     capacity: usize,
 }
 
-/// The map key of a fingerprint: its 128 bits when it is the hex pinwarden
-/// writes, else none (such a report is stored, never matched from memory).
-pub(crate) fn key(fingerprint: &str) -> Option<u128> {
+/// The map key of a fingerprint: its first 64 bits when it is the hex
+/// pinwarden writes, else none (such a report is stored, never matched from
+/// memory). 64 bits halve the map against all 128; two failures sharing a
+/// key (about one chance in 10^7 among a million) cost a row, never a
+/// wrong count, since the `UPDATE` checks the whole fingerprint.
+pub(crate) fn key(fingerprint: &str) -> Option<u64> {
     if fingerprint.is_empty() || fingerprint.len() > 32 {
         return None;
     }
-    u128::from_str_radix(fingerprint, 16).ok()
+    let head = fingerprint.get(..fingerprint.len().min(16))?;
+    // The rest must be hex too, or it isn't one of pinwarden's.
+    if !fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(head, 16).ok()
 }
 
 impl Recent {
@@ -60,11 +68,23 @@ impl Recent {
              WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 ORDER BY id",
         )?;
         let first = current - 1;
-        let mut rows = statement.query(rusqlite::params![
-            first.saturating_mul(window),
-            first,
-            window
-        ])?;
+        let params = rusqlite::params![first.saturating_mul(window), first, window];
+        // Each bucket's map sized once: growing a map of a million entries
+        // step by step leaves the smaller tables behind in the allocator.
+        let mut sizes = conn.prepare(
+            "SELECT bucket, count(*) FROM reports \
+             WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 GROUP BY bucket",
+        )?;
+        let mut room = capacity;
+        let mut counts = sizes.query(params)?;
+        while let Some(row) = counts.next()? {
+            let n = usize::try_from(row.get::<_, i64>(1)?)
+                .unwrap_or(0)
+                .min(room);
+            room -= n;
+            recent.buckets.entry(row.get(0)?).or_default().reserve(n);
+        }
+        let mut rows = statement.query(params)?;
         while let Some(row) = rows.next()? {
             let fingerprint: String = row.get(1)?;
             if let Some(k) = key(&fingerprint)
@@ -77,12 +97,12 @@ impl Recent {
     }
 
     /// The row counting this failure, if remembered.
-    pub(crate) fn get(&self, bucket: i64, key: u128) -> Option<i64> {
+    pub(crate) fn get(&self, bucket: i64, key: u64) -> Option<i64> {
         self.buckets.get(&bucket)?.get(&key).copied()
     }
 
     /// Remembers the row of a failure; false when the map is full.
-    pub(crate) fn remember(&mut self, bucket: i64, key: u128, id: i64) -> bool {
+    pub(crate) fn remember(&mut self, bucket: i64, key: u64, id: i64) -> bool {
         if self.len >= self.capacity {
             return false;
         }
@@ -123,8 +143,9 @@ mod tests {
 
     #[test]
     fn keys_are_the_hex_fingerprints() {
-        assert_eq!(key("00000000000000000000000000000001"), Some(1));
+        assert_eq!(key("00000000000000010000000000000002"), Some(1));
         assert_eq!(key("fa"), Some(0xfa));
+        assert_eq!(key("0000000000000001000000000000000z"), None);
         assert_eq!(key(""), None);
         assert_eq!(key("not hex"), None);
         assert_eq!(key(&"f".repeat(33)), None);

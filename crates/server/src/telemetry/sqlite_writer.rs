@@ -89,6 +89,7 @@ impl SqliteReports {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let recent = Recent::load(&conn, window, now / window, remember)
             .map_err(|e| format!("{}: reading the current reports: {e}", path.display()))?;
+        metrics::gauge!("pinwarden_reports_dedup_remembered").set(recent.len() as f64);
         Ok(Self {
             conn,
             wal,
