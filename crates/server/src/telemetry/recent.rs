@@ -50,7 +50,9 @@ pub(crate) fn key(fingerprint: &str) -> Option<u64> {
 
 impl Recent {
     /// Rebuilds the map from the rows of bucket `current` and the one
-    /// before, oldest first, up to `capacity`.
+    /// before, newest first (the likeliest to be seen again), up to
+    /// `capacity`. Where a failure has several rows (stored past the cap),
+    /// the newest counts its repeats.
     pub(crate) fn load(
         conn: &Connection,
         window: i64,
@@ -65,7 +67,7 @@ impl Recent {
         // something else; `bucket = received_at / window` keeps them out.
         let mut statement = conn.prepare(
             "SELECT id, fingerprint, bucket FROM reports \
-             WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 ORDER BY id",
+             WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 ORDER BY id DESC",
         )?;
         let first = current - 1;
         let params = rusqlite::params![first.saturating_mul(window), first, window];
@@ -87,10 +89,15 @@ impl Recent {
         let mut rows = statement.query(params)?;
         while let Some(row) = rows.next()? {
             let fingerprint: String = row.get(1)?;
-            if let Some(k) = key(&fingerprint)
-                && !recent.remember(row.get(2)?, k, row.get(0)?)
-            {
-                break;
+            if let Some(k) = key(&fingerprint) {
+                if recent.len >= recent.capacity {
+                    break;
+                }
+                let map = recent.buckets.entry(row.get(2)?).or_default();
+                if let std::collections::hash_map::Entry::Vacant(slot) = map.entry(k) {
+                    slot.insert(row.get(0)?);
+                    recent.len += 1;
+                }
             }
         }
         Ok(recent)
@@ -149,6 +156,35 @@ mod tests {
         assert_eq!(key(""), None);
         assert_eq!(key("not hex"), None);
         assert_eq!(key(&"f".repeat(33)), None);
+    }
+
+    /// Reloading keeps the newest rows when capped, the newest row of a
+    /// failure stored twice, and nothing from other buckets or windows.
+    #[test]
+    fn load_prefers_the_newest_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE reports (id INTEGER PRIMARY KEY, fingerprint TEXT, bucket INTEGER, received_at INTEGER);
+             CREATE INDEX reports_received ON reports (received_at);
+             INSERT INTO reports VALUES
+               (1, '0a', 10, 36000),  -- a, once
+               (2, '0b', 10, 36001),  -- b, stored twice (past a cap)
+               (3, '0b', 10, 36002),
+               (4, '0c', 10, 36003),
+               (5, '0d', 8, 28800),   -- an older bucket
+               (6, '0e', 35, 36004);  -- another window's bucket (60 s)",
+        )
+        .unwrap();
+        let all = Recent::load(&conn, 3600, 10, 10).unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all.get(10, 0x0b), Some(3));
+        assert_eq!(all.get(8, 0x0d), None);
+        assert_eq!(all.get(35, 0x0e), None);
+        let capped = Recent::load(&conn, 3600, 10, 2).unwrap();
+        assert_eq!(capped.len(), 2);
+        assert_eq!(capped.get(10, 0x0c), Some(4));
+        assert_eq!(capped.get(10, 0x0b), Some(3));
+        assert_eq!(capped.get(10, 0x0a), None, "the oldest is left out");
     }
 
     #[test]
