@@ -195,7 +195,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-                // 64 MiB of page cache: report inserts touch random index pages.
+                // 64 MiB of page cache for the pool's reads (aggregates over
+                // the reports table); reports are written by the telemetry writer.
                 .pragma("cache_size", "-65536");
             // Few connections: SQLite has one writer anyway, and each
             // connection's sqlx worker thread spins (sched_yield) while it

@@ -68,7 +68,8 @@ fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
     for pin in &r.known_pins {
         h.update(pin.as_bytes());
     }
-    // 128 bits: plenty to tell failures apart, and a smaller unique index.
+    // 128 bits: plenty to tell failures apart (PostgreSQL's unique index
+    // holds all of them; SQLite's writer keys its memory on the first 64).
     let digest = h.finalize();
     let mut hex = String::with_capacity(32);
     for b in &digest[..16] {
