@@ -390,7 +390,8 @@ impl Store {
         })
     }
 
-    /// Deletes reports first seen before `before`; how many rows went.
+    /// Deletes reports last seen before `before` (a failure still being
+    /// counted stays); how many rows went.
     pub async fn delete_reports_before(&self, before: i64) -> Result<u64, StoreError> {
         on_pool!(self, pool => {
             sqlx::query("DELETE FROM reports WHERE last_seen < $1")
