@@ -34,7 +34,7 @@ pub(crate) struct Recent {
 /// The map key of a fingerprint: its first 64 bits when it is the hex
 /// pinwarden writes, else none (such a report is stored, never matched from
 /// memory). 64 bits halve the map against all 128; two failures sharing a
-/// key (about one chance in 10^7 among a million) cost a row, never a
+/// key (about one chance in 40 million among a million) cost a row, never a
 /// wrong count, since the `UPDATE` checks the whole fingerprint.
 pub(crate) fn key(fingerprint: &str) -> Option<u64> {
     if fingerprint.is_empty() || fingerprint.len() > 32 {
@@ -47,6 +47,12 @@ pub(crate) fn key(fingerprint: &str) -> Option<u64> {
     }
     u64::from_str_radix(head, 16).ok()
 }
+
+/// The rows of bucket `?2` and later, found through the `received_at`
+/// index (`?1` = `?2` × the window `?3`). Rows stored under another window
+/// length have buckets that mean something else; `bucket = received_at /
+/// window` keeps them out.
+const CURRENT: &str = "received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3";
 
 impl Recent {
     /// Rebuilds the map from the rows of bucket `current` and the one
@@ -63,20 +69,16 @@ impl Recent {
             capacity,
             ..Self::default()
         };
-        // Rows stored under another window length have buckets that mean
-        // something else; `bucket = received_at / window` keeps them out.
-        let mut statement = conn.prepare(
-            "SELECT id, fingerprint, bucket FROM reports \
-             WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 ORDER BY id DESC",
-        )?;
+        let mut statement = conn.prepare(&format!(
+            "SELECT id, fingerprint, bucket FROM reports WHERE {CURRENT} ORDER BY id DESC"
+        ))?;
         let first = current - 1;
         let params = rusqlite::params![first.saturating_mul(window), first, window];
         // Each bucket's map sized once: growing a map of a million entries
         // step by step leaves the smaller tables behind in the allocator.
-        let mut sizes = conn.prepare(
-            "SELECT bucket, count(*) FROM reports \
-             WHERE received_at >= ?1 AND bucket >= ?2 AND bucket = received_at / ?3 GROUP BY bucket",
-        )?;
+        let mut sizes = conn.prepare(&format!(
+            "SELECT bucket, count(*) FROM reports WHERE {CURRENT} GROUP BY bucket"
+        ))?;
         let mut room = capacity;
         let mut counts = sizes.query(params)?;
         while let Some(row) = counts.next()? {
