@@ -51,7 +51,9 @@ try {
   assert.ok(Number(after) < Number(before), `overall fell: ${before} -> ${after}`);
   await page.waitForFunction(() =>
     document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "not ready to pin");
-  assert.match(await page.locator("#gates li.closed").first().textContent(), /ownership/);
+  assert.match(await page.locator("#gates li.closed").last().textContent(), /nobody owns the pin configuration lifecycle.*\[B6\]/);
+  assert.equal(await page.locator("#organisation .readiness").textContent(), "not ready to pin",
+    "the organisation's verdict follows the slider");
   assert.match(await page.locator("#radar svg title").textContent(), new RegExp(`overall ${after} of 100`));
   assert.match(await page.locator("#mode").textContent(), /what-if/);
   assert.equal(page.url(), base + "/", "no navigation happened");
@@ -73,12 +75,51 @@ try {
   await page.locator("#scenario-delete").press("Enter");
   await page.waitForFunction(() => document.querySelectorAll("#scenario-list option").length === 0);
 
-  // The other pages.
+  // Lifecycle automation at 0 (rule B2): every "pin" becomes "not ready".
+  const verdicts = () => page.$$eval("#verdicts tbody tr", (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.app, r.querySelector("td.verdict").textContent])));
+  await page.locator("#reset").click();
+  await page.waitForFunction(() =>
+    document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "pin");
+  const facts = await verdicts();
+  const pinned = Object.keys(facts).filter((app) => facts[app] === "pin");
+  assert.ok(pinned.length >= 3, `several applications pin by the facts: ${JSON.stringify(facts)}`);
+  await page.locator("#s-lifecycle-automation").focus();
+  await page.keyboard.press("Home");
+  await page.waitForFunction((apps) => apps.every((app) =>
+    document.querySelector(`#verdicts tr[data-app="${app}"] td.verdict`)?.textContent === "not ready to pin"), pinned);
+  assert.deepEqual(Object.values(await verdicts()).filter((v) => v === "pin"), [], "no pin is left");
+  assert.match(await page.locator("#gates li.closed").nth(1).textContent(), /\[B2\]/);
+  await page.screenshot({ path: join(shots, "radar-automation-zero.png"), fullPage: true });
+  await page.locator("#reset").click();
+  await page.waitForFunction(() =>
+    document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "pin");
+
+  // Update speed set to "days" (50), below "hours": the mobile app needs
+  // its pins replaceable in hours (rule C-hours), so it is conditional; at
+  // "hours" (75) it pins again.
+  const speed = page.locator("#s-pin-update-speed");
+  await speed.fill("50");
+  await speed.dispatchEvent("input");
+  await page.waitForFunction(() =>
+    document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "pin, with conditions");
+  assert.match(await page.locator('#verdicts tr[data-app="northwind-mobile"] td.rules').textContent(), /C-hours/);
+  await speed.fill("75");
+  await speed.dispatchEvent("input");
+  await page.waitForFunction(() =>
+    document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "pin");
+  await page.locator("#reset").click();
+
+  // The other pages: the organisation's verdict heads them, the traces are there.
   await page.goto(base + "/applications");
-  assert.equal(await page.locator("table.matrix tbody tr").count(), 6);
-  assert.match(await page.locator("table.matrix").textContent(), /sensitive data and a remote pin configuration/);
+  assert.equal(await page.locator("table.matrix tbody tr").count(), 8);
+  assert.match(await page.locator("#organisation").textContent(), /ready to pin/);
+  assert.equal(await page.locator("details.trace").count(), 8);
+  await page.locator("#trace-teller-desktop summary").click();
+  assert.match(await page.locator("#trace-teller-desktop").textContent(), /B3.*not met/s);
   await page.goto(base + "/questions");
   assert.equal(await page.locator("ol.questions > li").count(), 5);
+  assert.match(await page.locator("#organisation").textContent(), /ready to pin/);
 
   // Phone width: nothing wider than the screen, on every page.
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });

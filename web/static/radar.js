@@ -1,9 +1,11 @@
 // The radar page: every slider change asks the server to assess the policy
 // with the changed scores (POST /api/v1/assess) and redraws the radar, the
-// overall score, the gates and every verdict from the answer. No reload.
+// overall score, the organisation's verdict, the gates and every verdict
+// from the answer. No reload.
 "use strict";
 (() => {
-  const sliders = [...document.querySelectorAll("#sliders input[type=range]")];
+  // Dimensions that don't apply ("n/a") have a disabled slider and are never sent.
+  const sliders = [...document.querySelectorAll("#sliders input[type=range]:not([disabled])")];
   const status = document.getElementById("status");
   const words = JSON.parse(document.getElementById("verdicts").dataset.words);
   let timer = null;
@@ -24,6 +26,31 @@
     return el;
   }
 
+  function bullets(tag, items, className) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    el.append(...items.map((i) => text("li", i)));
+    return el;
+  }
+
+  // The organisation's verdict, as organisation.html draws it.
+  function renderOrganisation(o) {
+    const section = document.getElementById("organisation");
+    section.className = `org ${o.readiness}`;
+    const h2 = text("h2", "Organisation: ");
+    h2.append(text("span", words.readiness[o.readiness] || o.readiness, "readiness"));
+    const groups = document.createElement("dl");
+    groups.className = "groups";
+    for (const [label, apps, cls] of [["Pin", o.pin, "pin"], ["Pin, with conditions", o.pin_with_conditions, "pin-with-conditions"],
+      ["Not ready", o.not_ready, "not-ready"], ["Don't pin", o.dont_pin, "dont-pin"]]) {
+      if (apps.length) groups.append(text("dt", label), text("dd", apps.join(", "), cls));
+    }
+    const parts = [h2, text("p", o.summary, "summary"), bullets("ul", o.why, "why"), groups];
+    if (o.first_steps.length) parts.push(text("p", "First steps:"), bullets("ol", o.first_steps, "first-steps"));
+    parts.push(text("p", "Alternatives, for everything not pinned:"), bullets("ul", o.alternatives, "alternatives"));
+    section.replaceChildren(...parts);
+  }
+
   function render(report) {
     document.getElementById("radar").innerHTML = report.radar_svg;
     document.getElementById("overall").textContent = report.overall;
@@ -31,14 +58,16 @@
     const mode = document.getElementById("mode");
     mode.textContent = whatIf ? "what-if: some scores set by hand" : "from the policy's facts";
     mode.classList.toggle("what-if", whatIf);
+    renderOrganisation(report.organisation);
     const gates = document.getElementById("gates");
     gates.replaceChildren(...report.gates.map((g) =>
-      text("li", `${g.closed ? "applies" : "passed"}: ${g.rule}`, g.closed ? "closed" : "passed")));
+      text("li", `${words.gate[g.state] || g.state}: ${g.finding} [${g.rule}]`, g.closed ? `${g.state} closed` : g.state)));
     const rows = report.decisions.map((d) => {
       const tr = document.createElement("tr");
       tr.dataset.app = d.application;
-      tr.append(text("td", d.application), text("td", d.app_type),
-        text("td", words[d.verdict] || d.verdict, `verdict ${d.verdict}`), text("td", d.level || "—"));
+      tr.append(text("td", d.application), text("td", words.type[d.app_type] || d.app_type),
+        text("td", words.verdict[d.verdict] || d.verdict, `verdict ${d.verdict}`), text("td", d.level || "—"),
+        text("td", d.rules.join(", "), "rules"));
       return tr;
     });
     document.querySelector("#verdicts tbody").replaceChildren(...rows);

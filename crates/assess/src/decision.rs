@@ -1,10 +1,12 @@
-//! The decision table: per application type, whether to pin, at which level,
-//! with which backup, or what to do instead, and why.
+//! Verdicts from the rule table: an application's verdict is the most
+//! restrictive cap among its rules; the rules that set it are its reasons.
+//! What a pinned application pins (the level, the backup) comes from its
+//! type's row of the framework's table.
 
-use pinwarden_core::policy::{AppType, Application, DataClass, Policy, UpdateMechanism};
+use pinwarden_core::policy::AppType;
 
-use crate::gates::{Effect, gates};
-use crate::radar::{Radar, update_speed};
+use crate::facts::{AppFacts, Facts};
+use crate::rules::{RuleStatus, Step, evaluate, rule};
 
 /// What to do about pinning an application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -20,6 +22,20 @@ pub enum Verdict {
     NotReady,
 }
 
+impl Verdict {
+    /// How restrictive it is: a verdict is the most restrictive cap. "Don't
+    /// pin" outranks "not ready": readiness doesn't matter where pinning
+    /// is the wrong tool.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Pin => 0,
+            Self::PinWithConditions => 1,
+            Self::NotReady => 2,
+            Self::DontPin => 3,
+        }
+    }
+}
+
 /// The level to pin at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -31,6 +47,58 @@ pub enum Level {
     /// Exactly the keys the partner publishes.
     PartnerPublished,
 }
+
+/// What the framework's table says an application of a type pins, and what
+/// else it does.
+struct TypeRow {
+    app_type: AppType,
+    level: Option<Level>,
+    backup: &'static str,
+    also: &'static [&'static str],
+}
+
+static TYPES: &[TypeRow] = &[
+    TypeRow {
+        app_type: AppType::Mobile,
+        level: Some(Level::Ca),
+        backup: "a root or intermediate key of a second CA",
+        also: &[
+            "serve the pins through a signed remote pin configuration, with built-in pins as the floor",
+        ],
+    },
+    TypeRow {
+        app_type: AppType::Desktop,
+        level: Some(Level::Ca),
+        backup: "a root or intermediate key of a second CA",
+        also: &[],
+    },
+    TypeRow {
+        app_type: AppType::Service,
+        level: Some(Level::Ca),
+        backup: "a root key of a second public CA",
+        also: &[
+            "the better investment: a private CA with automated short-lived certificates (public CAs stop issuing clientAuth certificates in 2026)",
+        ],
+    },
+    TypeRow {
+        app_type: AppType::Iot,
+        level: Some(Level::PrivateRoot),
+        backup: "an offline backup root",
+        also: &[],
+    },
+    TypeRow {
+        app_type: AppType::ThirdParty,
+        level: Some(Level::PartnerPublished),
+        backup: "the backup key the partner publishes",
+        also: &["follow the partner's announced key and CA changes"],
+    },
+    TypeRow {
+        app_type: AppType::Web,
+        level: None,
+        backup: "",
+        also: &[],
+    },
+];
 
 /// The verdict for one application.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -45,163 +113,97 @@ pub struct Decision {
     pub level: Option<Level>,
     /// The backup it needs, when pinning.
     pub backup: Option<String>,
+    /// What else must change before it is a plain "pin", beyond the rules
+    /// that decided (those are the reasons), with rule ids.
+    pub conditions: Vec<String>,
     /// What to do instead of, or besides, pinning.
     pub instead: Vec<String>,
-    /// Why, one sentence each.
+    /// Why, one sentence each, each ending with the rule ids behind it.
     pub reasons: Vec<String>,
+    /// The ids of the rules that decided the verdict.
+    pub rules: Vec<&'static str>,
+    /// Every rule, its status and the facts it read.
+    pub trace: Vec<Step>,
 }
 
-fn sensitive(app: &Application) -> bool {
-    app.data.iter().any(|d| {
-        matches!(
-            d,
-            DataClass::Financial | DataClass::Health | DataClass::AuthTokens | DataClass::Regulated
-        )
-    })
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|i| i == item) {
+        list.push(item.to_owned());
+    }
 }
 
-/// Decides for `app`, within its organisation's `radar`.
-pub fn decide(policy: &Policy, app: &Application, radar: &Radar) -> Decision {
+/// Decides for one application from the (possibly what-if) facts.
+pub fn decide(facts: &Facts, app: &AppFacts) -> Decision {
+    let mut trace = evaluate(facts, app);
+    let verdict = trace
+        .iter()
+        .filter_map(|s| s.cap)
+        .max_by_key(|v| v.rank())
+        .unwrap_or(Verdict::Pin);
+    let row = TYPES.iter().find(|r| r.app_type == app.app_type);
     let mut d = Decision {
-        application: app.id.get_ref().clone(),
+        application: app.id.clone(),
         app_type: app.app_type,
-        verdict: Verdict::DontPin,
+        verdict,
         level: None,
         backup: None,
+        conditions: Vec::new(),
         instead: Vec::new(),
         reasons: Vec::new(),
+        rules: Vec::new(),
+        trace: Vec::new(),
     };
-    let ct_caa = || "CT monitoring for its domains and CAA records restricting CAs".to_owned();
-    match app.app_type {
-        AppType::Web => {
-            d.reasons
-                .push("browsers removed HPKP (Chrome 72, Firefox 72): a web app can't pin".into());
-            d.instead = vec![ct_caa(), "automated certificate lifecycle".into()];
-        }
-        AppType::Mobile => {
-            let (speed, fact) = update_speed(app);
-            if !sensitive(app) {
-                d.reasons.push(
-                    "it handles no sensitive data (financial, health, auth tokens, regulated)"
-                        .into(),
-                );
-                d.instead = vec![ct_caa(), "automated certificate lifecycle".into()];
-            } else if !app.remote_pin_config {
-                d.reasons.push(format!(
-                    "sensitive data, but pins can only change with a release ({fact})"
-                ));
-                d.instead = vec![
-                    ct_caa(),
-                    "automated certificate lifecycle".into(),
-                    "a signed remote pin configuration, after which pinning fits".into(),
-                ];
+    for step in &mut trace {
+        if step.cap.is_some() && step.cap == Some(verdict) {
+            step.decided = true;
+            d.rules.push(step.rule);
+            let then = step.then.unwrap_or_default();
+            d.reasons.push(if step.facts.is_empty() {
+                format!("{then} [{}]", step.rule)
             } else {
-                d.verdict = Verdict::Pin;
-                d.level = Some(Level::Ca);
-                d.backup = Some("a root or intermediate of a second CA".into());
-                d.reasons.push(format!(
-                    "sensitive data and a remote pin configuration (update speed {speed}: {fact})"
-                ));
-            }
-        }
-        AppType::Service => {
-            let lifetime = app
-                .certificate_lifetime_days
-                .or(policy.organisation.certificate_lifetime_days);
-            if app.private_ca && lifetime.is_some_and(|l| l <= 30) {
-                d.reasons.push("mTLS with a private CA and short-lived certificates already gives most of pinning's benefit".into());
-                d.instead = vec![
-                    "keep mTLS with the private CA; shorten certificate lifetimes further".into(),
-                ];
-            } else if app.private_ca {
-                d.reasons.push(
-                    "a private CA, but certificates live long: shorten them rather than pin".into(),
-                );
-                d.instead = vec!["certificates of hours to days from the private CA".into()];
-            } else {
-                d.verdict = Verdict::Pin;
-                d.level = Some(Level::Ca);
-                d.backup = Some("a second public CA's root".into());
-                d.reasons
-                    .push("long-lived certificates from a public CA: pin the CA level".into());
-                d.instead = vec!["plan the move to a private CA with short-lived certificates (public CAs drop clientAuth in 2026)".into()];
-            }
-        }
-        AppType::Iot => {
-            if app.update_mechanism == UpdateMechanism::OtaSigned {
-                d.verdict = Verdict::Pin;
-                d.level = Some(Level::PrivateRoot);
-                d.backup = Some("an offline backup root".into());
-                d.reasons
-                    .push("a signed over-the-air update path can replace pins".into());
-            } else {
-                d.reasons
-                    .push("without a verified OTA path a pin change bricks the device".into());
-                d.instead = vec![
-                    "mTLS with a private CA".into(),
-                    "device attestation".into(),
-                    "network segmentation".into(),
-                ];
-            }
-        }
-        AppType::ThirdParty => {
-            let published = app.hosts.iter().all(|h| {
-                policy
-                    .partners
-                    .iter()
-                    .any(|p| p.publishes_pins && p.hosts.iter().any(|ph| ph == h))
-            }) && !app.hosts.is_empty();
-            if published {
-                d.verdict = Verdict::Pin;
-                d.level = Some(Level::PartnerPublished);
-                d.backup = Some("the partner's published backup key".into());
-                d.reasons
-                    .push("the partner publishes pin sets and announces changes".into());
-            } else {
-                d.reasons.push(
-                    "the partner publishes no pin set: its changes would break the app unannounced"
-                        .into(),
-                );
-                d.instead = vec![
-                    "CT monitoring and standard validation".into(),
-                    "mTLS or request signing".into(),
-                ];
-            }
-        }
-        AppType::Desktop => {
-            let own = !app.hosts.is_empty()
-                && app
-                    .hosts
-                    .iter()
-                    .all(|h| policy.endpoints.iter().any(|e| e.host == *h));
-            if own && app.update_mechanism == UpdateMechanism::MandatoryAutoUpdate {
-                d.verdict = Verdict::Pin;
-                d.level = Some(Level::Ca);
-                d.backup = Some("a second CA's root".into());
-                d.reasons
-                    .push("own infrastructure and a mandatory auto-update".into());
-            } else {
-                d.reasons.push("pinning a desktop app needs both own infrastructure and a mandatory auto-update".into());
-                d.instead = vec![ct_caa()];
+                format!("{then} ({}) [{}]", step.facts, step.rule)
+            });
+            if let Some(outcome) = rule(step.rule).and_then(|r| r.outcome(step.status)) {
+                for i in outcome.instead {
+                    push_unique(&mut d.instead, i);
+                }
             }
         }
     }
-    if d.verdict == Verdict::Pin {
-        apply_gates(&mut d, radar);
+    if verdict != Verdict::DontPin {
+        // What else holds it back, beyond the rules that decided.
+        for step in trace.iter().filter(|s| s.cap.is_some() && !s.decided) {
+            let then = step.then.unwrap_or_default();
+            d.conditions.push(format!("{then} [{}]", step.rule));
+        }
+        if let Some(row) = row {
+            d.level = row.level;
+            d.backup = Some(row.backup.to_owned()).filter(|b| !b.is_empty());
+            for also in row.also {
+                push_unique(&mut d.instead, also);
+            }
+        }
     }
+    if verdict == Verdict::Pin {
+        let met: Vec<&str> = trace
+            .iter()
+            .filter(|s| s.status == RuleStatus::Met)
+            .map(|s| s.rule)
+            .collect();
+        d.reasons.push(format!(
+            "every rule for this {} application is met ({})",
+            crate::html::type_words(app.app_type),
+            met.join(", ")
+        ));
+        // The facts that make pinning worth it: the data, the update path,
+        // and the type's own conditions.
+        for step in trace.iter().filter(|s| {
+            s.status == RuleStatus::Met
+                && (s.rule == "A3" || s.rule == "B1" || s.rule.starts_with("C-"))
+        }) {
+            d.reasons.push(format!("{} [{}]", step.facts, step.rule));
+        }
+    }
+    d.trace = trace;
     d
-}
-
-/// The radar's closed gates turn a "pin" into conditions, or into "not ready".
-fn apply_gates(d: &mut Decision, radar: &Radar) {
-    for gate in gates(radar).into_iter().filter(|g| g.closed) {
-        d.reasons.push(format!("gate: {}", gate.rule));
-        match gate.effect {
-            Effect::NotReady => d.verdict = Verdict::NotReady,
-            Effect::ReportOnly if d.verdict == Verdict::Pin => {
-                d.verdict = Verdict::PinWithConditions;
-            }
-            Effect::ReportOnly | Effect::NoLeafPins => {}
-        }
-    }
 }

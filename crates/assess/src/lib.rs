@@ -23,19 +23,28 @@
 
 mod cost;
 mod decision;
+mod facts;
 mod gates;
 mod html;
+mod org;
 mod questions;
 mod radar;
+mod rules;
 mod runbook;
 mod svg;
 
-pub use cost::{Cost, cost};
+pub use cost::{Cost, CostLine, cost};
 pub use decision::{Decision, Level, Verdict, decide};
-pub use gates::{Effect, Gate, gates};
-pub use html::{name, report_html, status_words, verdict_words};
+pub use facts::{AppFacts, Fact, Facts, OrgFacts, Speed};
+pub use gates::{Gate, GateState, gates};
+pub use html::{
+    gate_words, name, readiness_words, report_html, rule_status_words, status_words, type_words,
+    verdict_words,
+};
+pub use org::{OrgVerdict, Readiness, org_verdict};
 pub use questions::{Answer, Status, questions};
 pub use radar::{Dimension, Radar, Score, radar};
+pub use rules::{Check, Outcome, RULES, Rule, RuleStatus, Step, rule};
 pub use runbook::runbooks;
 pub use svg::radar_svg;
 
@@ -44,13 +53,15 @@ use pinwarden_core::policy::Policy;
 /// Everything the framework says about an organisation.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Report {
-    /// The radar's weighted overall score, 0–100.
+    /// The organisation's verdict: ready or not, what to pin, the alternatives.
+    pub organisation: OrgVerdict,
+    /// The radar's weighted overall score, 0–100, over the dimensions that apply.
     pub overall: u8,
     /// The organisation-wide radar.
     pub radar: Radar,
-    /// The gates, open or closed.
+    /// The gates, passed, closed or unknown.
     pub gates: Vec<Gate>,
-    /// One decision per application.
+    /// One decision per application, each with its rule trace.
     pub decisions: Vec<Decision>,
     /// The five questions, answered from the facts.
     pub questions: Vec<Answer>,
@@ -60,22 +71,27 @@ pub struct Report {
 
 /// Assesses `policy` as of `today`.
 pub fn assess(policy: &Policy, today: time::Date) -> Report {
-    assess_with(policy, radar(policy, today), today)
+    assess_what_if(policy, today, &[])
 }
 
-/// Assesses `policy` with a given radar: the policy's own, with some scores
-/// overridden ("what if CA agility were 75?").
-pub fn assess_with(policy: &Policy, radar: Radar, today: time::Date) -> Report {
-    let decisions: Vec<Decision> = policy
-        .applications
-        .iter()
-        .map(|app| decide(policy, app, &radar))
-        .collect();
+/// Assesses `policy` with some radar scores set by hand ("what if CA
+/// agility were 75?"): each score overrides the facts it stands for, so
+/// verdicts, answers and gates all follow it.
+pub fn assess_what_if(policy: &Policy, today: time::Date, overrides: &[(Dimension, u8)]) -> Report {
+    let mut facts = Facts::from_policy(policy, today);
+    let mut radar = radar(policy, &facts, today);
+    for &(dimension, value) in overrides {
+        facts.what_if(dimension, value);
+        radar.set(dimension, value);
+    }
+    let decisions: Vec<Decision> = facts.apps.iter().map(|app| decide(&facts, app)).collect();
+    let overall = radar.overall(None);
     Report {
-        overall: radar.overall(None),
-        gates: gates(&radar),
-        questions: questions(policy, &radar, today),
-        cost: cost(policy, &decisions),
+        organisation: org_verdict(&facts, &decisions, overall),
+        overall,
+        gates: gates(&facts, &radar),
+        questions: questions(&facts),
+        cost: cost(policy, &facts, &decisions),
         radar,
         decisions,
     }

@@ -80,7 +80,12 @@ pub fn radar_svg(radar: &Radar) -> String {
             "<line x1=\"{CENTRE}\" y1=\"{CENTRE}\" x2=\"{x:.1}\" y2=\"{y:.1}\" stroke=\"#ccc\"/>"
         );
         // Two lines at most, so labels stay inside the drawing at any width.
-        let lines = wrap(&format!("{} ({})", d.title(), radar.get(*d)), LABEL_WIDTH);
+        let value = if radar.applies(*d) {
+            radar.get(*d).to_string()
+        } else {
+            "n/a".to_owned()
+        };
+        let lines = wrap(&format!("{} ({value})", d.title()), LABEL_WIDTH);
         let first = ly - 6.5 * (lines.len() - 1) as f64;
         let _ = write!(
             out,

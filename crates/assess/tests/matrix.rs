@@ -10,7 +10,11 @@ owner = "pki@example.com"
 automated_renewal_percent = 95
 certificate_lifetime_days = 20
 backup_ca = "Second CA"
+backup_ca_contracted = true
+ca_failover_exercised = true
 hours_to_switch_ca = 24
+backup_keys_pregenerated = true
+pin_check_in_ci = true
 telemetry = "alerting"
 ct_monitoring = true
 caa = true
@@ -19,16 +23,19 @@ caa = true
 kind = "rotation"
 path = "r"
 last_rehearsed = 2026-10-01
+pin_step = true
 
 [[organisation.runbook]]
 kind = "ca-migration"
 path = "r"
 last_rehearsed = 2026-10-01
+pin_step = true
 
 [[organisation.runbook]]
 kind = "emergency-reissue"
 path = "r"
 last_rehearsed = 2026-10-01
+pin_step = true
 
 [[endpoint]]
 host = "own.example.com"
@@ -39,6 +46,11 @@ hosts = ["partner.example.net"]
 publishes_pins = true
 notice_days = 30
 
+[[partner]]
+id = "q"
+hosts = ["api.other.example"]
+publishes_pins = false
+
 [[pinset]]
 id = "s"
 hosts = ["own.example.com"]
@@ -47,10 +59,24 @@ pin = "sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M="
 [[pinset.pins]]
 pin = "sha256/i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY="
 role = "backup"
+
+[[pinset]]
+id = "p"
+hosts = ["partner.example.net"]
+[[pinset.pins]]
+pin = "sha256/9J9wJmVBqfsC34PtGlxAfd3QAGmWbGI7mg7pyq2xiFw="
+[[pinset.pins]]
+pin = "sha256/IB4ry2PhUqw94mTJgfWj9pLKJqpeWerhYPdjgdnD10I="
+role = "backup"
 "#;
 
 fn verdict(app: &str) -> (Verdict, Option<Level>, Vec<String>) {
-    let text = format!("{MATURE_ORG}\n[[application]]\n{app}\npinsets = [\"s\"]\n");
+    let set = if app.contains("third-party") {
+        "p"
+    } else {
+        "s"
+    };
+    let text = format!("{MATURE_ORG}\n[[application]]\n{app}\npinsets = [\"{set}\"]\n");
     let policy = Policy::parse(&text).unwrap_or_else(|d| panic!("{d:?}"));
     let report = assess(&policy, time::macros::date!(2026 - 11 - 29));
     let d = &report.decisions[0];
@@ -84,56 +110,56 @@ fn the_framework_matrix() {
         ),
         (
             "internal service, private CA, short-lived certificates",
-            "id = \"a\"\ntype = \"service\"\nupdate_mechanism = \"mandatory-auto-update\"\nprivate_ca = true\ncertificate_lifetime_days = 2",
+            "id = \"a\"\ntype = \"service\"\ndata = [\"financial\"]\nupdate_mechanism = \"mandatory-auto-update\"\nupdate_days_to_95 = 1\nprivate_ca = true\ncertificate_lifetime_days = 2",
             DontPin,
             None,
             "mTLS",
         ),
         (
             "internal service on long-lived public certificates",
-            "id = \"a\"\ntype = \"service\"\nupdate_mechanism = \"mandatory-auto-update\"\ncertificate_lifetime_days = 397",
+            "id = \"a\"\ntype = \"service\"\ndata = [\"financial\"]\nupdate_mechanism = \"mandatory-auto-update\"\nupdate_days_to_95 = 1\nprivate_ca = false\ncertificate_lifetime_days = 397",
             Pin,
             Some(Level::Ca),
             "private CA",
         ),
         (
             "IoT without OTA",
-            "id = \"a\"\ntype = \"iot\"\nupdate_mechanism = \"none\"",
+            "id = \"a\"\ntype = \"iot\"\ndata = [\"health\"]\nupdate_mechanism = \"none\"",
             DontPin,
             None,
             "mTLS",
         ),
         (
             "IoT with signed OTA",
-            "id = \"a\"\ntype = \"iot\"\nupdate_mechanism = \"ota-signed\"\nupdate_days_to_95 = 20",
+            "id = \"a\"\ntype = \"iot\"\ndata = [\"health\"]\nupdate_mechanism = \"ota-signed\"\nupdate_days_to_95 = 20\nota_last_exercised = 2026-09-01",
             Pin,
             Some(Level::PrivateRoot),
             "",
         ),
         (
             "third-party API without a partner pin set",
-            "id = \"a\"\ntype = \"third-party\"\nupdate_mechanism = \"mandatory-auto-update\"\nhosts = [\"api.other.example\"]",
+            "id = \"a\"\ntype = \"third-party\"\ndata = [\"financial\"]\nupdate_mechanism = \"mandatory-auto-update\"\nupdate_days_to_95 = 1\nhosts = [\"api.other.example\"]",
             DontPin,
             None,
-            "request signing",
+            "CT monitoring and standard",
         ),
         (
             "third-party API with a partner pin set",
-            "id = \"a\"\ntype = \"third-party\"\nupdate_mechanism = \"mandatory-auto-update\"\nhosts = [\"partner.example.net\"]",
+            "id = \"a\"\ntype = \"third-party\"\ndata = [\"financial\"]\nupdate_mechanism = \"mandatory-auto-update\"\nupdate_days_to_95 = 1\nhosts = [\"partner.example.net\"]",
             Pin,
             Some(Level::PartnerPublished),
             "",
         ),
         (
             "desktop, own infrastructure, mandatory auto-update",
-            "id = \"a\"\ntype = \"desktop\"\nupdate_mechanism = \"mandatory-auto-update\"\nhosts = [\"own.example.com\"]",
+            "id = \"a\"\ntype = \"desktop\"\ndata = [\"financial\"]\nupdate_mechanism = \"mandatory-auto-update\"\nupdate_hours_to_95 = 12\nhosts = [\"own.example.com\"]",
             Pin,
             Some(Level::Ca),
             "",
         ),
         (
             "desktop with optional updates",
-            "id = \"a\"\ntype = \"desktop\"\nupdate_mechanism = \"app-store\"\nhosts = [\"own.example.com\"]",
+            "id = \"a\"\ntype = \"desktop\"\ndata = [\"financial\"]\nupdate_mechanism = \"app-store\"\nhosts = [\"own.example.com\"]",
             DontPin,
             None,
             "CT",
@@ -187,24 +213,42 @@ fn gates_hold_back_an_immature_organisation() {
 #[test]
 fn the_radar_scores_from_facts_with_weights_and_multipliers() {
     let policy = Policy::parse(MATURE_ORG).unwrap();
-    let radar = pinwarden_assess::radar(&policy, time::macros::date!(2026 - 11 - 29));
+    let today = time::macros::date!(2026 - 11 - 29);
+    let facts = pinwarden_assess::Facts::from_policy(&policy, today);
+    let radar = pinwarden_assess::radar(&policy, &facts, today);
     use pinwarden_assess::Dimension as D;
     assert_eq!(radar.get(D::LifecycleAutomation), 75, "95% automated");
-    assert_eq!(radar.get(D::CaAgility), 100, "24 h, drilled");
+    assert_eq!(
+        radar.get(D::CaAgility),
+        100,
+        "24 h, drilled, failover exercised"
+    );
     assert_eq!(radar.get(D::Telemetry), 75);
     assert_eq!(
         radar.get(D::OwnershipRunbooks),
         100,
         "all rehearsed within 6 months"
     );
-    assert_eq!(radar.get(D::LifetimeHygiene), 75, "20-day certificates");
+    assert_eq!(
+        radar.get(D::LifetimeHygiene),
+        75,
+        "20-day certificates, backup keys pre-generated"
+    );
     assert!(
         radar.scores.iter().all(|s| !s.facts.is_empty()),
         "every score names its facts"
     );
+    // No internal services, devices or desktops: those dimensions are n/a,
+    // left out of the overall score rather than scored 0.
+    assert!(!radar.applies(D::PrivatePki) && !radar.applies(D::OtaUpdates));
+    let mut with_zeros = radar.clone();
+    for s in &mut with_zeros.scores {
+        s.applies = true;
+    }
+    assert!(radar.overall(None) > with_zeros.overall(None));
     // Private PKI counts triple for services: a radar with only that
     // dimension at 100 scores higher for a service than by default.
-    let mut only_private = radar;
+    let mut only_private = with_zeros;
     for d in D::ALL {
         only_private.set(d, 0);
     }
@@ -231,7 +275,7 @@ fn cost_counts_pinned_applications_only() {
     assert_eq!(report.cost.pinned_applications, 1);
     assert_eq!(
         report.cost.implementation_weeks, 3.0,
-        "2 weeks + 1 for the remote configuration, from [cost]"
+        "2 weeks + 1 for the remote configuration service, from [cost]"
     );
     assert_eq!(
         report.cost.pin_changes_per_year, 0.5,

@@ -399,6 +399,9 @@ pub(crate) struct RunbookArgs {
     /// Only this application.
     #[arg(long, value_name = "ID")]
     pub(crate) app: Option<String>,
+    /// Judge as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) today: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -418,6 +421,11 @@ pub(crate) struct AssessArgs {
     /// Ask about one application and the five questions, then give the verdict.
     #[arg(long)]
     pub(crate) interactive: bool,
+    /// Print the rule trace of one application: every rule, its status and
+    /// the facts it read (with --json, the trace of every application is in
+    /// the output anyway).
+    #[arg(long, value_name = "APP", conflicts_with = "interactive")]
+    pub(crate) explain: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

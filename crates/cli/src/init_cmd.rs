@@ -61,7 +61,9 @@ fn render(endpoints: &[(Target, Vec<ChainKey>)]) -> String {
          # owner = \"TODO: who owns the pin lifecycle\"\n\
          # automated_renewal_percent = 0   # TODO\n\
          # certificate_lifetime_days = 90   # TODO\n\
-         # backup_ca = \"TODO: a second CA under contract\"\n\
+         # backup_ca = \"TODO: a second CA\"\n\
+         # backup_ca_contracted = true\n\
+         # hours_to_switch_ca = 24\n\
          # telemetry = \"none\"              # TODO: none | reports | alerting | auto-rollback\n\n\
          # [[application]]                  # TODO: one per client application\n\
          # id = \"TODO\"\n\
@@ -69,6 +71,7 @@ fn render(endpoints: &[(Target, Vec<ChainKey>)]) -> String {
          # update_mechanism = \"app-store\"  # app-store | mandatory-auto-update | ota-signed | ota-unsigned | none\n\
          # update_days_to_95 = 21\n\
          # remote_pin_config = false\n\
+         # data = [\"financial\"]          # financial | health | auth-tokens | regulated | personal | public\n\
          # pinsets = [\"TODO\"]\n",
     );
     for (target, keys) in endpoints {

@@ -135,6 +135,10 @@ fn interview<R: BufRead, W: Write>(a: &mut Asker<R, W>) -> anyhow::Result<Policy
         ],
         "app-store",
     )?;
+    let automated = a.number(
+        "Share of certificate renewals that are automated, 0-100 (or unknown)",
+        "unknown",
+    )?;
     let days = a.number(
         "1. Days for an update to reach 95% of clients (or unknown)",
         "unknown",
@@ -160,14 +164,18 @@ fn interview<R: BufRead, W: Write>(a: &mut Asker<R, W>) -> anyhow::Result<Policy
         &[],
         "",
     )?;
-    let (mut private_ca, mut partner, mut own) = (false, false, false);
+    let (mut private_ca, mut partner, mut notice, mut own) = (false, false, None, true);
     match app_type.as_str() {
         "service" => private_ca = a.yes("Do its peers use a private CA?", "n")?,
         "third-party" => {
-            partner = a.yes(
-                "Does the partner publish pin sets and announce changes?",
-                "n",
-            )?
+            own = false;
+            partner = a.yes("Does the partner publish pin sets?", "n")?;
+            if partner {
+                notice = a.number(
+                    "   Days of advance notice of changes it commits to (or unknown)",
+                    "unknown",
+                )?;
+            }
         }
         "desktop" => own = a.yes("Does it talk only to your own infrastructure?", "y")?,
         _ => {}
@@ -187,6 +195,9 @@ fn interview<R: BufRead, W: Write>(a: &mut Asker<R, W>) -> anyhow::Result<Policy
     if !owner.is_empty() {
         toml.push_str(&format!("owner = {owner:?}\n"));
     }
+    if let Some(p) = automated {
+        toml.push_str(&format!("automated_renewal_percent = {}\n", p.min(100)));
+    }
     if backup_ca {
         toml.push_str("backup_ca = \"the contracted backup CA\"\n");
     }
@@ -197,14 +208,14 @@ fn interview<R: BufRead, W: Write>(a: &mut Asker<R, W>) -> anyhow::Result<Policy
     if runbooks {
         for kind in ["rotation", "ca-migration", "emergency-reissue"] {
             toml.push_str(&format!(
-                "[[organisation.runbook]]\nkind = {kind:?}\npath = \"(stated in the interview)\"\n"
+                "[[organisation.runbook]]\nkind = {kind:?}\npath = \"(stated in the interview)\"\npin_step = true\n"
             ));
         }
     }
     let host = "app.example";
     toml.push_str(&format!(
         "[[application]]\nid = \"your-application\"\ntype = {app_type:?}\ndata = [{}]\nupdate_mechanism = {mechanism:?}\n\
-         remote_pin_config = {remote}\nprivate_ca = {private_ca}\nhosts = [\"{host}\"]\npinsets = [\"interview\"]\n",
+         remote_pin_config = {remote}\nprivate_ca = {private_ca}\nhosts = [\"{host}\"]\n",
         data.join(", ")
     ));
     if let Some(d) = days {
@@ -213,14 +224,16 @@ fn interview<R: BufRead, W: Write>(a: &mut Asker<R, W>) -> anyhow::Result<Policy
     if let Some(l) = lifetime {
         toml.push_str(&format!("certificate_lifetime_days = {l}\n"));
     }
-    toml.push_str(&format!(
-        "[[pinset]]\nid = \"interview\"\nhosts = [\"{host}\"]\n\
-         [[pinset.pins]]\npin = \"sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M=\"\n"
-    ));
-    if partner {
+    // No pin set yet: the interview is about whether to pin. The partner
+    // entry says what was answered about it; a desktop that talks to others
+    // has its host listed as a third party's.
+    if !own {
         toml.push_str(&format!(
-            "[[partner]]\nid = \"partner\"\nhosts = [\"{host}\"]\npublishes_pins = true\n"
+            "[[partner]]\nid = \"partner\"\nhosts = [\"{host}\"]\npublishes_pins = {partner}\n"
         ));
+        if let Some(n) = notice {
+            toml.push_str(&format!("notice_days = {n}\n"));
+        }
     }
     if own {
         toml.push_str(&format!("[[endpoint]]\nhost = \"{host}\"\n"));

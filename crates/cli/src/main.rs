@@ -59,7 +59,11 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("{}: no application {id:?}", a.policy);
             }
-            print!("{}", pinwarden_assess::runbooks(&policy, a.app.as_deref()));
+            let today = assess_cmd::today(a.today.as_deref())?;
+            print!(
+                "{}",
+                pinwarden_assess::runbooks(&policy, today, a.app.as_deref())
+            );
             Ok(ExitCode::SUCCESS)
         }
         args::Command::Schema => {

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use pinwarden_assess::{Dimension, Report, assess_with, name, radar, radar_svg};
+use pinwarden_assess::{Dimension, Report, assess, assess_what_if, name, radar_svg};
 use pinwarden_core::policy::Policy;
 
 use crate::problem::{bad_body, problem};
@@ -31,8 +31,7 @@ pub(crate) struct AssessRequest {
 }
 
 pub(crate) async fn assess_loaded(State(state): State<AppState>) -> Json<Report> {
-    let radar = radar(&state.policy, today());
-    Json(assess_with(&state.policy, radar, today()))
+    Json(assess(&state.policy, today()))
 }
 
 pub(crate) async fn assess_posted(
@@ -59,13 +58,11 @@ pub(crate) async fn assess_posted(
     if let Err(e) = check_radar(&request.radar) {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
     }
-    let mut radar = radar(&policy, today());
-    for dimension in Dimension::ALL {
-        if let Some(&value) = request.radar.get(&name(dimension)) {
-            radar.set(dimension, value);
-        }
-    }
-    let report = assess_with(&policy, radar, today());
+    let overrides: Vec<(Dimension, u8)> = Dimension::ALL
+        .into_iter()
+        .filter_map(|d| Some((d, *request.radar.get(&name(d))?)))
+        .collect();
+    let report = assess_what_if(&policy, today(), &overrides);
     if !request.svg {
         return Json(report).into_response();
     }

@@ -272,25 +272,75 @@ fn document() -> Value {
                 },
                 "Gate": {
                     "type": "object",
-                    "required": ["dimension", "minimum", "score", "closed", "effect", "rule"],
+                    "required": ["dimension", "minimum", "score", "state", "closed", "effect", "rule", "finding"],
                     "properties": {
                         "dimension": { "type": "string" },
                         "minimum": { "type": "integer" },
                         "score": { "type": "integer" },
-                        "closed": { "type": "boolean" },
-                        "effect": { "enum": ["no-leaf-pins", "report-only", "not-ready"] },
-                        "rule": { "type": "string" }
+                        "state": { "enum": ["passed", "closed", "unknown"] },
+                        "closed": { "type": "boolean", "description": "Whether it holds pins back (closed or unknown)" },
+                        "effect": { "$ref": "#/components/schemas/Verdict" },
+                        "rule": { "type": "string", "description": "The id of the decision rule it follows" },
+                        "finding": { "type": "string" }
+                    }
+                },
+                "Verdict": { "enum": ["pin", "pin-with-conditions", "dont-pin", "not-ready"] },
+                "Step": {
+                    "type": "object",
+                    "required": ["rule", "section", "asks", "reads", "status", "facts", "decided"],
+                    "properties": {
+                        "rule": { "type": "string" },
+                        "section": { "type": "string" },
+                        "asks": { "type": "string" },
+                        "reads": { "type": "array", "items": { "type": "string" } },
+                        "status": { "enum": ["met", "not-met", "not-stated", "not-applicable"] },
+                        "facts": { "type": "string" },
+                        "cap": { "oneOf": [{ "$ref": "#/components/schemas/Verdict" }, { "type": "null" }] },
+                        "then": { "type": ["string", "null"] },
+                        "decided": { "type": "boolean" }
+                    }
+                },
+                "Decision": {
+                    "type": "object",
+                    "required": ["application", "app_type", "verdict", "reasons", "rules", "trace", "conditions", "instead"],
+                    "properties": {
+                        "application": { "type": "string" },
+                        "app_type": { "enum": ["mobile", "web", "service", "iot", "third-party", "desktop"] },
+                        "verdict": { "$ref": "#/components/schemas/Verdict" },
+                        "level": { "enum": ["ca", "private-root", "partner-published", null] },
+                        "backup": { "type": ["string", "null"] },
+                        "reasons": { "type": "array", "items": { "type": "string" } },
+                        "conditions": { "type": "array", "items": { "type": "string" } },
+                        "instead": { "type": "array", "items": { "type": "string" } },
+                        "rules": { "type": "array", "items": { "type": "string" } },
+                        "trace": { "type": "array", "items": { "$ref": "#/components/schemas/Step" } }
+                    }
+                },
+                "Organisation": {
+                    "type": "object",
+                    "required": ["readiness", "summary", "why", "pin", "pin_with_conditions", "not_ready", "dont_pin", "first_steps", "alternatives"],
+                    "properties": {
+                        "readiness": { "enum": ["ready", "not-ready", "undetermined"] },
+                        "summary": { "type": "string" },
+                        "why": { "type": "array", "items": { "type": "string" } },
+                        "pin": { "type": "array", "items": { "type": "string" } },
+                        "pin_with_conditions": { "type": "array", "items": { "type": "string" } },
+                        "not_ready": { "type": "array", "items": { "type": "string" } },
+                        "dont_pin": { "type": "array", "items": { "type": "string" } },
+                        "first_steps": { "type": "array", "items": { "type": "string" } },
+                        "alternatives": { "type": "array", "items": { "type": "string" } }
                     }
                 },
                 "Report": {
                     "type": "object",
-                    "required": ["overall", "radar", "gates", "decisions", "questions", "cost"],
+                    "required": ["organisation", "overall", "radar", "gates", "decisions", "questions", "cost"],
                     "properties": {
+                        "organisation": { "$ref": "#/components/schemas/Organisation" },
                         "overall": { "type": "integer", "minimum": 0, "maximum": 100 },
                         "radar": { "type": "object" },
                         "gates": { "type": "array", "items": { "$ref": "#/components/schemas/Gate" } },
                         "radar_svg": { "type": "string", "description": "Only when the request asked for svg" },
-                        "decisions": { "type": "array", "items": { "type": "object", "required": ["application", "verdict", "reasons"] } },
+                        "decisions": { "type": "array", "items": { "$ref": "#/components/schemas/Decision" } },
                         "questions": { "type": "array" },
                         "cost": { "type": "object" }
                     }

@@ -8,9 +8,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use pinwarden_assess::{
-    Decision, Report, Status, Verdict, assess, name, radar_svg, report_html, status_words,
+    Decision, GateState, Readiness, Report, RuleStatus, Status, Step, Verdict, assess, gate_words,
+    name, radar_svg, readiness_words, report_html, rule_status_words, status_words, type_words,
     verdict_words,
 };
+use pinwarden_core::policy::AppType;
 
 use pinwarden_core::report::FailureClass;
 
@@ -112,6 +114,21 @@ trait Words {
     fn level(&self, d: &Decision) -> String {
         d.level.map_or_else(|| "—".into(), name)
     }
+    fn type_words(&self, t: &AppType) -> &'static str {
+        type_words(*t)
+    }
+    fn readiness_words(&self, r: &Readiness) -> &'static str {
+        readiness_words(*r)
+    }
+    fn gate_words(&self, s: &GateState) -> &'static str {
+        gate_words(*s)
+    }
+    fn rule_status_words(&self, s: &RuleStatus) -> &'static str {
+        rule_status_words(*s)
+    }
+    fn rule_applies(&self, s: &Step) -> bool {
+        s.status != RuleStatus::NotApplicable
+    }
 }
 
 #[derive(Template)]
@@ -211,21 +228,27 @@ async fn radar_page(State(state): State<AppState>) -> Response {
         Ok(s) => s,
         Err(e) => return problem::store_failed(&e),
     };
-    let words: serde_json::Map<String, serde_json::Value> = [
-        Verdict::Pin,
-        Verdict::PinWithConditions,
-        Verdict::DontPin,
-        Verdict::NotReady,
-    ]
-    .into_iter()
-    .map(|v| (name(v), verdict_words(v).into()))
-    .collect();
+    // The words the page's script puts on values, so that it says what the
+    // server-rendered page says.
+    let map = |pairs: Vec<(String, &'static str)>| {
+        serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, v.into())).collect())
+    };
+    let words = serde_json::json!({
+        "verdict": map([Verdict::Pin, Verdict::PinWithConditions, Verdict::DontPin, Verdict::NotReady]
+            .into_iter().map(|v| (name(v), verdict_words(v))).collect()),
+        "readiness": map([Readiness::Ready, Readiness::NotReady, Readiness::Undetermined]
+            .into_iter().map(|r| (name(r), readiness_words(r))).collect()),
+        "gate": map([GateState::Passed, GateState::Closed, GateState::Unknown]
+            .into_iter().map(|g| (name(g), gate_words(g))).collect()),
+        "type": map([AppType::Mobile, AppType::Web, AppType::Service, AppType::Iot, AppType::ThirdParty, AppType::Desktop]
+            .into_iter().map(|t| (name(t), type_words(t))).collect()),
+    });
     render(&RadarPage {
         frame,
         svg: radar_svg(&report.radar),
         report,
         scenarios,
-        verdict_words_json: serde_json::Value::Object(words).to_string(),
+        verdict_words_json: words.to_string(),
     })
 }
 

@@ -36,8 +36,35 @@ fn the_example_gets_the_frameworks_verdicts() {
             v("payments-core", "pin"),
             v("atm-fleet", "pin"),
             v("card-processing", "pin"),
-            v("teller-desktop", "pin"),
+            v("teller-desktop", "pin-with-conditions"),
+            v("lobby-kiosk", "dont-pin"),
+            v("fx-rates", "dont-pin"),
         ]
+    );
+    // The organisation's verdict heads the output; every decision carries
+    // its rule trace, and the rules that decided it.
+    assert_eq!(doc["organisation"]["readiness"], "ready");
+    assert_eq!(
+        doc["organisation"]["pin_with_conditions"][0],
+        "teller-desktop"
+    );
+    for d in doc["decisions"].as_array().unwrap() {
+        assert_eq!(
+            d["trace"].as_array().unwrap().len(),
+            pinwarden_assess::RULES.len()
+        );
+    }
+    let desktop = &doc["decisions"][5];
+    let decided: Vec<&str> = desktop["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        decided,
+        ["B3", "C-hours"],
+        "one CA pinned, updates take days"
     );
     assert_eq!(doc["radar"]["scores"].as_array().unwrap().len(), 9);
     assert_eq!(doc["questions"].as_array().unwrap().len(), 5);
@@ -102,14 +129,34 @@ fn html_report_is_self_contained_with_a_valid_svg_radar() {
 
 #[test]
 fn runbooks_of_the_example() {
-    let out = pinwarden().args(["runbook", EXAMPLE]).output().unwrap();
+    let out = pinwarden()
+        .args(["runbook", EXAMPLE, "--today", "2026-11-29"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    // Lead time = update time + overlap; the app without a backup is told so.
+    // Lead time = the fastest path (the mobile app's remote pin
+    // configuration: hours) + overlap; the app without a backup is told so;
+    // applications the assessment says not to pin get no runbook.
     assert!(
-        text.contains("Lead time for a pin change: 28 days (21 days for an update"),
+        text.contains("Lead time for a pin change: 7 days and 24 hours (remote pin configuration"),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "Lead time for a pin change: 37 days (ota-signed updates reach 95% in 30 days"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("northwind-web") && !text.contains("fx-rates"),
+        "{text}"
+    );
+    assert!(
+        text.contains("The partner announces a key rotation"),
+        "{text}"
+    );
+    assert!(text.contains("reviews the pin set"), "{text}");
     assert!(text.contains("## teller-desktop — pin set `branch`"));
     assert!(text.contains("Backup pins: NONE"));
     insta::assert_snapshot!(text);
@@ -178,6 +225,7 @@ fn interactive_interview_on_a_terminal() {
         "mobile",
         "financial, auth-tokens",
         "app-store",
+        "90",
         "21",
         "y",
         "y",
@@ -195,8 +243,72 @@ fn interactive_interview_on_a_terminal() {
 
     // A wrong answer is asked again; a browser app is not pinned.
     let screen = interactive(&[
-        "browser", "web", "public", "none", "", "n", "n", "none", "n", "",
+        "browser", "web", "public", "none", "", "", "n", "n", "none", "n", "",
     ]);
     assert!(screen.contains("please answer one of"), "{screen}");
     assert!(screen.contains("Verdict: don't pin"), "{screen}");
+}
+
+#[test]
+fn explain_prints_every_rule_of_one_application() {
+    let out = pinwarden()
+        .args([
+            "assess",
+            EXAMPLE,
+            "--today",
+            "2026-11-29",
+            "--explain",
+            "teller-desktop",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("teller-desktop (desktop): pin, with conditions"),
+        "{text}"
+    );
+    assert!(text.contains("decided by: B3, C-hours"), "{text}");
+    for rule in pinwarden_assess::RULES {
+        assert!(
+            text.contains(&format!(" {} ", rule.id)),
+            "{} missing:\n{text}",
+            rule.id
+        );
+    }
+    // The facts each rule read are shown, not only the conclusion.
+    assert!(text.contains("pin set branch: keys of DigiCert"), "{text}");
+    assert!(
+        text.contains("mandatory-auto-update updates reach 95% in 3 days"),
+        "{text}"
+    );
+
+    let json = pinwarden()
+        .args(["assess", EXAMPLE, "--explain", "atm-fleet", "--json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["application"], "atm-fleet");
+    let tested = doc["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule"] == "C-iot-tested")
+        .unwrap();
+    assert_eq!(tested["status"], "met");
+
+    let missing = pinwarden()
+        .args(["assess", EXAMPLE, "--explain", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("no application \"nope\"") && err.contains("northwind-mobile"),
+        "{err}"
+    );
 }

@@ -92,7 +92,8 @@ fn the_assessment_api_answers_and_refuses_with_reasons() {
     let (code, body) = curl(&format!("{}/api/v1/assess", server.url));
     assert_eq!(code, "200", "{body}");
     let report: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(report["decisions"].as_array().unwrap().len(), 6);
+    assert_eq!(report["decisions"].as_array().unwrap().len(), 8);
+    assert_eq!(report["organisation"]["readiness"], "ready");
 
     // Overriding ownership below 50 closes the gate: nothing is ready to pin.
     let dir = tempfile::tempdir().unwrap();
@@ -118,6 +119,17 @@ fn the_assessment_api_answers_and_refuses_with_reasons() {
         verdicts.contains(&"not-ready") && !verdicts.contains(&"pin"),
         "{verdicts:?}"
     );
+    // The same slider moves the answer, the gate and the organisation's
+    // verdict: they read the same rule (B6).
+    assert_eq!(report["questions"][4]["status"], "at-risk");
+    let owner_gate = report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["rule"] == "B6")
+        .unwrap();
+    assert_eq!(owner_gate["state"], "closed");
+    assert_eq!(report["organisation"]["readiness"], "not-ready");
 
     for (payload, status, needle) in [
         ("{not json", "400", "not a valid request"),
@@ -177,6 +189,23 @@ fn the_openapi_document_and_the_page() {
         page.contains("<svg") && page.contains("northwind-web"),
         "{page}"
     );
+
+    // The assessment the API serves matches the document's Report schema,
+    // checked by Python's jsonschema (JSON Schema 2020-12, as OpenAPI 3.1).
+    require("python3");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report) = curl(&format!("{}/api/v1/assess", server.url));
+    assert_eq!(code, "200");
+    let openapi = write(dir.path(), "openapi.json", &body);
+    let report = write(dir.path(), "report.json", &report);
+    let out = crate::support::sh_ok(&format!(
+        "python3 -c 'import json,sys,jsonschema; d=json.load(open(sys.argv[1])); \
+         s={{\"$ref\": \"#/components/schemas/Report\", \"components\": d[\"components\"]}}; \
+         jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2]))); print(\"valid\")' '{}' '{}'",
+        openapi.display(),
+        report.display()
+    ));
+    assert_eq!(out.trim(), "valid");
 }
 
 /// PUTs `body` to the scenarios API; returns the status and body.
@@ -262,9 +291,10 @@ fn every_page_and_asset_is_served_from_the_binary() {
     let server = start();
     for (path, needle) in [
         ("/", "type=\"range\""),
+        ("/applications", "decided by B3, C-hours"),
         (
-            "/applications",
-            "sensitive data and a remote pin configuration",
+            "/questions",
+            "Organisation: <span class=\"readiness\">ready to pin",
         ),
         (
             "/questions",

@@ -219,7 +219,8 @@ fn third_party_unpublished(policy: &Policy, _: &Context<'_>, out: &mut Found) {
         for set in sets_of(policy, &app.pinsets) {
             let published = set.hosts.iter().all(|pattern| {
                 policy.partners.iter().any(|partner| {
-                    partner.publishes_pins && partner.hosts.iter().any(|h| pattern.matches(h))
+                    partner.publishes_pins == Some(true)
+                        && partner.hosts.iter().any(|h| pattern.matches(h))
                 })
             });
             if !published {
@@ -251,7 +252,7 @@ fn iot_without_signed_ota(policy: &Policy, _: &Context<'_>, out: &mut Found) {
         .iter()
         .filter(|a| a.app_type == AppType::Iot && !a.pinsets.is_empty())
     {
-        if app.update_mechanism != UpdateMechanism::OtaSigned {
+        if app.update_mechanism != Some(UpdateMechanism::OtaSigned) {
             out.push((
                 format!(
                     "IoT application {:?} pins without signed OTA updates",
@@ -279,8 +280,9 @@ fn mobile_slow_without_remote(policy: &Policy, _: &Context<'_>, out: &mut Found)
         .iter()
         .filter(|a| a.app_type == AppType::Mobile && !a.pinsets.is_empty())
     {
-        let slow = app.update_days_to_95.is_none_or(|d| d > 7);
-        if slow && !app.remote_pin_config {
+        let slow = app.update_days_to_95.is_none_or(|d| d > 7)
+            && app.update_hours_to_95.is_none_or(|h| h > 7 * 24);
+        if slow && app.remote_pin_config != Some(true) {
             let days = app
                 .update_days_to_95
                 .map_or("an unknown number of".to_owned(), |d| d.to_string());

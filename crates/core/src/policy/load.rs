@@ -106,6 +106,57 @@ impl Policy {
                 }
             }
         }
+        let dates =
+            self.applications
+                .iter()
+                .filter_map(|a| {
+                    Some((
+                        a.id.get_ref(),
+                        "ota_last_exercised",
+                        a.ota_last_exercised.as_ref()?,
+                    ))
+                })
+                .chain(
+                    self.organisation.runbooks.iter().filter_map(|r| {
+                        Some((&r.path, "last_rehearsed", r.last_rehearsed.as_ref()?))
+                    }),
+                );
+        for (owner, key, date) in dates {
+            if calendar_date(date.get_ref()).is_none() {
+                out.push(at(
+                    date.span(),
+                    format!(
+                        "{owner:?}: {key} = {} is not a calendar date",
+                        date.get_ref()
+                    ),
+                    "write a date alone, like 2026-05-31",
+                ));
+            }
+        }
+        let percents = [(
+            "organisation",
+            "automated_renewal_percent",
+            self.organisation.automated_renewal_percent,
+        )]
+        .into_iter()
+        .chain(self.applications.iter().map(|a| {
+            (
+                a.id.get_ref().as_str(),
+                "ota_fleet_reach_percent",
+                a.ota_fleet_reach_percent,
+            )
+        }));
+        for (owner, key, value) in percents {
+            if let Some(v) = value.filter(|v| *v > 100) {
+                // Plain integers carry no span: name the table and the key instead.
+                out.push(Diagnostic::at(
+                    text,
+                    text.find(key).unwrap_or(0),
+                    format!("{owner}: {key} = {v} is more than 100"),
+                    Some("a share of 0–100"),
+                ));
+            }
+        }
         for set in &self.pinsets {
             if let Some(expires) = &set.expires
                 && calendar_date(expires.get_ref()).is_none()

@@ -37,14 +37,33 @@ pub struct Policy {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CostInputs {
-    /// Engineer-weeks to implement pinning in one application (2–4 for a mobile app).
+    /// Currency of every amount (an ISO 4217 code).
+    pub currency: String,
+    /// Engineer-weeks to implement pinning in a mobile app (the framework: 2–4).
     pub implementation_weeks: f64,
-    /// Extra engineer-weeks for a remote pin configuration service.
+    /// Engineer-weeks for a desktop app.
+    pub implementation_weeks_desktop: f64,
+    /// Engineer-weeks for an internal service.
+    pub implementation_weeks_service: f64,
+    /// Engineer-weeks for an IoT fleet (the OTA pin path included).
+    pub implementation_weeks_iot: f64,
+    /// Engineer-weeks for a third-party API client.
+    pub implementation_weeks_third_party: f64,
+    /// Engineer-weeks to build the remote pin configuration service.
     pub remote_config_weeks: f64,
+    /// Availability the remote pin configuration service must keep, in percent.
+    pub remote_config_availability_percent: f64,
+    /// Engineer-hours a year to run the remote pin configuration service.
+    pub remote_config_hours_per_year: f64,
     /// Engineer-hours each pin change costs, per pinned application.
     pub hours_per_pin_change: f64,
     /// Cost of an engineer-hour.
     pub cost_per_engineer_hour: f64,
+    /// Certificate incidents a year (the framework: 2–4 per two years).
+    pub incidents_per_year: f64,
+    /// Extra engineer-hours per incident and pinned application, to
+    /// coordinate pin updates across its clients.
+    pub incident_hours_per_app: f64,
     /// Chance of a pin outage per pinned application per year.
     pub outage_probability_per_year: f64,
     /// Share of an application's users a pin outage affects.
@@ -57,10 +76,19 @@ impl Default for CostInputs {
     fn default() -> Self {
         // Figures from the framework's cost equation; every one overridable in [cost].
         Self {
+            currency: "USD".to_owned(),
             implementation_weeks: 3.0,
+            implementation_weeks_desktop: 3.0,
+            implementation_weeks_service: 1.0,
+            implementation_weeks_iot: 6.0,
+            implementation_weeks_third_party: 1.0,
             remote_config_weeks: 4.0,
+            remote_config_availability_percent: 99.9,
+            remote_config_hours_per_year: 80.0,
             hours_per_pin_change: 8.0,
             cost_per_engineer_hour: 100.0,
+            incidents_per_year: 1.5,
+            incident_hours_per_app: 8.0,
             outage_probability_per_year: 0.05,
             users_affected_share: 1.0,
             outage_cost_per_hour: 2_000.0,
@@ -68,7 +96,8 @@ impl Default for CostInputs {
     }
 }
 
-/// Lifecycle maturity facts; unknown facts are simply left out.
+/// Lifecycle maturity facts. A fact left out is "not stated", which the
+/// assessment tells apart from a fact stated false.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Organisation {
@@ -83,16 +112,29 @@ pub struct Organisation {
     /// The CAs certificates come from today.
     #[serde(default)]
     pub cas: Vec<String>,
-    /// A second CA under contract, ready to issue.
+    /// A second CA, ready to issue when the first can't.
     pub backup_ca: Option<String>,
+    /// Whether the backup CA is under contract (named only, when false).
+    pub backup_ca_contracted: Option<bool>,
     /// Hours needed to move issuance to another CA.
     pub hours_to_switch_ca: Option<u32>,
+    /// Whether failing over between CAs has been exercised for real.
+    pub ca_failover_exercised: Option<bool>,
     /// What pin-failure telemetry exists.
     pub telemetry: Option<Telemetry>,
     /// Whether Certificate Transparency logs are monitored for the domains.
     pub ct_monitoring: Option<bool>,
     /// Whether CAA records restrict which CAs may issue.
     pub caa: Option<bool>,
+    /// Hours from a certificate appearing in a CT log to an alert, when CT is
+    /// watched and reconciled with the pin inventory.
+    pub ct_alert_hours: Option<u32>,
+    /// Whether next keys are generated ahead of renewal, their pins shipped as backups.
+    pub backup_keys_pregenerated: Option<bool>,
+    /// Whether private keys live in an HSM.
+    pub keys_in_hsm: Option<bool>,
+    /// Whether CI checks the pins against every new certificate (`pinwarden check`).
+    pub pin_check_in_ci: Option<bool>,
     /// Incident runbooks that involve pins.
     #[serde(default, rename = "runbook")]
     pub runbooks: Vec<Runbook>,
@@ -123,6 +165,8 @@ pub struct Runbook {
     /// When it was last rehearsed (YYYY-MM-DD).
     #[schemars(with = "Option<String>")]
     pub last_rehearsed: Option<Spanned<toml::value::Datetime>>,
+    /// Whether it has "update the pins" as a step.
+    pub pin_step: Option<bool>,
 }
 
 /// The events a runbook covers.
@@ -151,12 +195,24 @@ pub struct Application {
     #[serde(default)]
     pub data: Vec<DataClass>,
     /// How updates reach its clients.
-    pub update_mechanism: UpdateMechanism,
+    pub update_mechanism: Option<UpdateMechanism>,
     /// Days for an update to reach 95% of clients.
     pub update_days_to_95: Option<u32>,
+    /// Hours for an update to reach 95% of clients, when it is that fast
+    /// (finer than `update_days_to_95`; the smaller of the two counts).
+    pub update_hours_to_95: Option<u32>,
     /// Whether pins can be changed remotely, without a release.
-    #[serde(default)]
-    pub remote_pin_config: bool,
+    pub remote_pin_config: Option<bool>,
+    /// Hours for a remote pin change to reach 95% of clients (a remote pin
+    /// configuration counts as hours when this is not stated).
+    pub remote_pin_refresh_hours: Option<u32>,
+    /// For IoT: whether the OTA pin update path has been exercised end to end.
+    pub ota_tested: Option<bool>,
+    /// For IoT: when the OTA path was last exercised (YYYY-MM-DD).
+    #[schemars(with = "Option<String>")]
+    pub ota_last_exercised: Option<Spanned<toml::value::Datetime>>,
+    /// For IoT: share of the fleet an OTA update reaches, 0–100.
+    pub ota_fleet_reach_percent: Option<u8>,
     /// Hosts it connects to.
     #[serde(default)]
     pub hosts: Vec<String>,
@@ -167,8 +223,7 @@ pub struct Application {
     /// Who owns it.
     pub owner: Option<String>,
     /// For services: whether its peers' certificates come from a private CA.
-    #[serde(default)]
-    pub private_ca: bool,
+    pub private_ca: Option<bool>,
     /// Lifetime of the certificates it meets, in days, when it differs from
     /// the organisation's.
     pub certificate_lifetime_days: Option<u32>,
@@ -216,7 +271,8 @@ pub enum DataClass {
 pub enum UpdateMechanism {
     /// Store releases that users install when they choose.
     AppStore,
-    /// Updates that install themselves and can't be declined.
+    /// Updates that install themselves and can't be declined (a forced update).
+    #[serde(alias = "forced-update")]
     MandatoryAutoUpdate,
     /// Signed over-the-air updates.
     OtaSigned,
@@ -284,8 +340,7 @@ pub struct Partner {
     #[serde(default)]
     pub hosts: Vec<String>,
     /// Whether the partner publishes pin sets for its endpoints.
-    #[serde(default)]
-    pub publishes_pins: bool,
+    pub publishes_pins: Option<bool>,
     /// Days of notice the partner commits to before changing keys or CAs.
     pub notice_days: Option<u32>,
 }
