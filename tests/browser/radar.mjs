@@ -95,11 +95,11 @@ try {
   await page.waitForFunction(() =>
     document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "pin");
 
-  // Update speed set to "days" (50), below "hours": the mobile app needs
-  // its pins replaceable in hours (rule C-hours), so it is conditional; at
-  // "hours" (75) it pins again.
+  // Update speed set to 70 ("days", below the "hours" anchor of 75): the
+  // mobile app needs its pins replaceable in hours (rule C-hours), so it is
+  // conditional; at "hours" (75) it pins again.
   const speed = page.locator("#s-pin-update-speed");
-  await speed.fill("50");
+  await speed.fill("70");
   await speed.dispatchEvent("input");
   await page.waitForFunction(() =>
     document.querySelector('#verdicts tr[data-app="northwind-mobile"] td.verdict')?.textContent === "pin, with conditions");

@@ -108,11 +108,7 @@ pub fn cost(policy: &Policy, facts: &Facts, decisions: &[Decision]) -> Cost {
         .iter()
         .filter(|d| matches!(d.verdict, Verdict::Pin | Verdict::PinWithConditions))
     {
-        let Some(app) = policy
-            .applications
-            .iter()
-            .find(|a| *a.id.get_ref() == decision.application)
-        else {
+        let Some(app) = policy.application(&decision.application) else {
             continue;
         };
         pinned += 1;

@@ -45,6 +45,8 @@ struct GateRow {
     rule: &'static str,
     dimension: Dimension,
     minimum: u8,
+    /// The most a "pin" can be while the gate holds.
+    holds: Verdict,
     passed: &'static str,
     closed: &'static str,
     unknown: &'static str,
@@ -53,6 +55,7 @@ struct GateRow {
 static GATES: &[GateRow] = &[
     GateRow {
         rule: "B1",
+        holds: Verdict::PinWithConditions,
         dimension: Dimension::PinUpdateSpeed,
         minimum: 75,
         passed: "new pins reach clients fast enough wherever pinning is on the table (hours for mobile and desktop)",
@@ -61,6 +64,7 @@ static GATES: &[GateRow] = &[
     },
     GateRow {
         rule: "B2",
+        holds: Verdict::NotReady,
         dimension: Dimension::LifecycleAutomation,
         minimum: 50,
         passed: "most certificate renewals are automated: pinning has a lifecycle to sit on",
@@ -69,6 +73,7 @@ static GATES: &[GateRow] = &[
     },
     GateRow {
         rule: "B4",
+        holds: Verdict::PinWithConditions,
         dimension: Dimension::Telemetry,
         minimum: 50,
         passed: "clients report pin failures, so a staged rollout can catch a mistake",
@@ -77,6 +82,7 @@ static GATES: &[GateRow] = &[
     },
     GateRow {
         rule: "B6",
+        holds: Verdict::NotReady,
         dimension: Dimension::OwnershipRunbooks,
         minimum: 50,
         passed: "an owner reviews the pin configuration at every certificate or CA change",
@@ -104,8 +110,9 @@ pub fn gates(facts: &Facts, radar: &Radar) -> Vec<Gate> {
             };
             let effect = match state {
                 GateState::Passed => Verdict::Pin,
-                GateState::Closed => r.not_met.cap,
-                GateState::Unknown => r.not_stated.cap,
+                GateState::Closed => g.holds,
+                // Unstated facts hold back no further than the rule says.
+                GateState::Unknown => std::cmp::min_by_key(g.holds, r.not_stated.cap, |v| v.rank()),
             };
             Gate {
                 rule: g.rule,
@@ -114,12 +121,7 @@ pub fn gates(facts: &Facts, radar: &Radar) -> Vec<Gate> {
                 score: radar.get(g.dimension),
                 state,
                 closed: state != GateState::Passed,
-                // The speed gate asks for remote configuration first: a condition.
-                effect: if g.rule == "B1" && state != GateState::Passed {
-                    Verdict::PinWithConditions
-                } else {
-                    effect
-                },
+                effect,
                 finding: if detail.is_empty() {
                     base.to_owned()
                 } else {

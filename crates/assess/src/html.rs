@@ -103,19 +103,13 @@ pub fn report_html(report: &Report) -> String {
         let _ = writeln!(out, "<li>{}</li>", xml_escape(w));
     }
     out.push_str("</ul>\n<ul>\n");
-    for (label, apps) in [
-        ("pin", &o.pin),
-        ("pin, with conditions", &o.pin_with_conditions),
-        ("not ready", &o.not_ready),
-        ("don't pin", &o.dont_pin),
-    ] {
-        if !apps.is_empty() {
-            let _ = writeln!(
-                out,
-                "<li><strong>{label}:</strong> {}</li>",
-                xml_escape(&apps.join(", "))
-            );
-        }
+    for (verdict, apps) in o.groups() {
+        let _ = writeln!(
+            out,
+            "<li><strong>{}:</strong> {}</li>",
+            verdict_words(verdict),
+            xml_escape(&apps.join(", "))
+        );
     }
     out.push_str("</ul>\n");
     if !o.first_steps.is_empty() {

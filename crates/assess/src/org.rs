@@ -44,6 +44,23 @@ pub struct OrgVerdict {
     pub alternatives: Vec<String>,
 }
 
+impl OrgVerdict {
+    /// The applications by verdict, with the verdict's words, in the order a
+    /// report lists them; groups without applications are left out.
+    pub fn groups(&self) -> Vec<(Verdict, &[String])> {
+        [
+            (Verdict::Pin, &self.pin),
+            (Verdict::PinWithConditions, &self.pin_with_conditions),
+            (Verdict::NotReady, &self.not_ready),
+            (Verdict::DontPin, &self.dont_pin),
+        ]
+        .into_iter()
+        .filter(|(_, apps)| !apps.is_empty())
+        .map(|(v, apps)| (v, apps.as_slice()))
+        .collect()
+    }
+}
+
 fn ids(decisions: &[Decision], verdict: Verdict) -> Vec<String> {
     decisions
         .iter()

@@ -128,7 +128,7 @@ pub static RULES: &[Rule] = &[
         id: "B1",
         section: "Decision rules A.2 and B.1; question 1",
         asks: "new pins reach 95% of its clients within a week through its fastest path",
-        applies: &[Mobile, Service, ThirdParty, Desktop],
+        applies: ALL_BUT_WEB,
         reads: &[
             "application.remote_pin_config",
             "application.remote_pin_refresh_hours",

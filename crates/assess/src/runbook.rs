@@ -28,11 +28,7 @@ pub fn runbooks(policy: &Policy, today: time::Date, only: Option<&str>) -> Strin
         .filter(|d| matches!(d.verdict, Verdict::Pin | Verdict::PinWithConditions))
         .filter(|d| only.is_none_or(|id| d.application == id))
     {
-        let Some(app) = policy
-            .applications
-            .iter()
-            .find(|a| *a.id.get_ref() == decision.application)
-        else {
+        let Some(app) = policy.application(&decision.application) else {
             continue;
         };
         let Some(app_facts) = facts.app(&decision.application) else {
@@ -59,24 +55,27 @@ pub fn runbooks(policy: &Policy, today: time::Date, only: Option<&str>) -> Strin
 
 /// The lead time for a pin change: the fastest path to 95% of clients plus the overlap.
 fn lead_time(facts: &AppFacts) -> String {
-    match facts.speed_hours {
-        Some(h) if h <= 48 => format!(
-            "{OVERLAP_DAYS} days and {h} hours ({}: {h} hours to reach 95% of clients + {OVERLAP_DAYS} days overlap)",
-            facts.speed.says
-        ),
-        Some(h) => {
-            let days = h.div_ceil(24);
-            format!(
-                "{} days ({}: {days} days to reach 95% of clients + {OVERLAP_DAYS} days overlap)",
-                days + OVERLAP_DAYS,
-                facts.speed.says
-            )
-        }
-        None => format!(
+    let Some(h) = facts.speed_hours else {
+        return format!(
             "unknown ({}): state update_days_to_95, or remote_pin_config, in the policy",
             facts.speed.says
-        ),
-    }
+        );
+    };
+    let total = h + OVERLAP_DAYS * 24;
+    let lead = match (total / 24, total % 24) {
+        (d, 0) => format!("{d} days"),
+        (d, 1) => format!("{d} days and 1 hour"),
+        (d, r) => format!("{d} days and {r} hours"),
+    };
+    let path = match h {
+        1 => "1 hour".to_owned(),
+        _ if h % 24 == 0 && h >= 48 => format!("{} days", h / 24),
+        _ => format!("{h} hours"),
+    };
+    format!(
+        "{lead} ({}: {path} to reach 95% of clients + {OVERLAP_DAYS} days overlap)",
+        facts.speed.says
+    )
 }
 
 fn app_runbooks(

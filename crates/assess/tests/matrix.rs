@@ -131,7 +131,7 @@ fn the_framework_matrix() {
         ),
         (
             "IoT with signed OTA",
-            "id = \"a\"\ntype = \"iot\"\ndata = [\"health\"]\nupdate_mechanism = \"ota-signed\"\nupdate_days_to_95 = 20\nota_last_exercised = 2026-09-01",
+            "id = \"a\"\ntype = \"iot\"\ndata = [\"health\"]\nupdate_mechanism = \"ota-signed\"\nupdate_days_to_95 = 5\nota_last_exercised = 2026-09-01",
             Pin,
             Some(Level::PrivateRoot),
             "",

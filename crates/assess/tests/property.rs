@@ -2,7 +2,9 @@
 //! B that concerns it is met, whatever the policy states or leaves out, and
 //! whatever the what-if sliders say (decision rules, A and B).
 
-use pinwarden_assess::{Dimension, RuleStatus, Verdict, assess_what_if};
+use pinwarden_assess::{
+    Dimension, GateState, Readiness, RuleStatus, Status, Verdict, assess_what_if,
+};
 use pinwarden_core::policy::Policy;
 use proptest::prelude::*;
 
@@ -235,11 +237,27 @@ proptest! {
                 prop_assert!(!d.rules.is_empty(), "{} has no deciding rule", d.application);
             }
         }
-        // A gate that holds and the verdicts agree: with no owner (or a slider
-        // below 50), nothing is a plain "pin".
-        let owner_gate = report.gates.iter().find(|g| g.rule == "B6").unwrap();
-        if owner_gate.closed {
-            prop_assert!(report.decisions.iter().all(|d| d.verdict != Verdict::Pin));
+        // The organisation-wide gates (B2, B4, B6) and the verdicts agree:
+        // while one holds, nothing is a plain "pin", and nothing is better
+        // than what the gate allows; the question each rule answers agrees.
+        for gate in report.gates.iter().filter(|g| g.rule != "B1") {
+            if gate.closed {
+                for d in &report.decisions {
+                    prop_assert!(d.verdict.rank() >= gate.effect.rank(), "{} vs gate {}", d.application, gate.rule);
+                }
+            }
+            let question = match gate.rule {
+                "B4" => 2,
+                "B6" => 4,
+                _ => continue,
+            };
+            let status = report.questions[question].status;
+            prop_assert_eq!(gate.state == GateState::Passed, status == Status::Ok, "gate {} vs question {}", gate.rule, question + 1);
+        }
+        // Readiness follows B2 and B6.
+        let b6 = report.gates.iter().find(|g| g.rule == "B6").unwrap();
+        if b6.closed {
+            prop_assert_eq!(report.organisation.readiness, Readiness::NotReady);
         }
     }
 }

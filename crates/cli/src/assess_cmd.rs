@@ -131,15 +131,8 @@ fn text(report: &Report) -> String {
     for w in &o.why {
         let _ = writeln!(out, "      because {w}");
     }
-    for (label, apps) in [
-        ("pin", &o.pin),
-        ("pin, with conditions", &o.pin_with_conditions),
-        ("not ready", &o.not_ready),
-        ("don't pin", &o.dont_pin),
-    ] {
-        if !apps.is_empty() {
-            let _ = writeln!(out, "  {label}: {}", apps.join(", "));
-        }
+    for (verdict, apps) in o.groups() {
+        let _ = writeln!(out, "  {}: {}", verdict_words(verdict), apps.join(", "));
     }
     for s in &o.first_steps {
         let _ = writeln!(out, "  first: {s}");
@@ -253,15 +246,8 @@ fn markdown(report: &Report) -> String {
         let _ = writeln!(out, "- {w}");
     }
     let _ = writeln!(out);
-    for (label, apps) in [
-        ("Pin", &o.pin),
-        ("Pin, with conditions", &o.pin_with_conditions),
-        ("Not ready", &o.not_ready),
-        ("Don't pin", &o.dont_pin),
-    ] {
-        if !apps.is_empty() {
-            let _ = writeln!(out, "- **{label}:** {}", apps.join(", "));
-        }
+    for (verdict, apps) in o.groups() {
+        let _ = writeln!(out, "- **{}:** {}", verdict_words(verdict), apps.join(", "));
     }
     if !o.first_steps.is_empty() {
         let _ = writeln!(out, "\nFirst steps:\n");

@@ -139,12 +139,18 @@ fn runbooks_of_the_example() {
     // configuration: hours) + overlap; the app without a backup is told so;
     // applications the assessment says not to pin get no runbook.
     assert!(
-        text.contains("Lead time for a pin change: 7 days and 24 hours (remote pin configuration"),
+        text.contains("Lead time for a pin change: 8 days (remote pin configuration (hours"),
         "{text}"
     );
     assert!(
         text.contains(
-            "Lead time for a pin change: 37 days (ota-signed updates reach 95% in 30 days"
+            "Lead time for a pin change: 8 days (remote pin configuration, 95% in 24 hours"
+        ),
+        "the ATMs' signed pin manifests, not their 30-day firmware: {text}"
+    );
+    assert!(
+        text.contains(
+            "Lead time for a pin change: 10 days (mandatory-auto-update updates reach 95% in 3 days"
         ),
         "{text}"
     );

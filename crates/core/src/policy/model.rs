@@ -363,6 +363,11 @@ fn https_port() -> u16 {
 }
 
 impl Policy {
+    /// The application with this id.
+    pub fn application(&self, id: &str) -> Option<&Application> {
+        self.applications.iter().find(|a| a.id.get_ref() == id)
+    }
+
     /// The pin set with this id.
     pub fn pinset(&self, id: &str) -> Option<&PolicyPinSet> {
         self.pinsets.iter().find(|p| p.id.get_ref() == id)
