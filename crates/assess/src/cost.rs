@@ -84,7 +84,8 @@ fn changes_per_year(policy: &Policy, app_pinsets: &[String]) -> f64 {
     }
 }
 
-/// Hours until a fix reaches 95% of clients through the fastest path.
+/// Hours until a fix reaches 95% of clients through the fastest path, when
+/// only its class is known (the class's upper bound; 90 days for "never").
 fn hours_to_fix(speed: Option<Speed>) -> f64 {
     match speed {
         Some(Speed::Hours) => 24.0,
@@ -133,8 +134,11 @@ pub fn cost(policy: &Policy, facts: &Facts, decisions: &[Decision]) -> Cost {
         changes += c;
         operations += c * inputs.hours_per_pin_change * hour;
         incidents += inputs.incidents_per_year * inputs.incident_hours_per_app * hour;
-        let speed = facts.app(&decision.application).and_then(|a| a.speed.value);
-        let fix = hours_to_fix(speed);
+        let app_facts = facts.app(&decision.application);
+        let fix = app_facts.and_then(|a| a.speed_hours).map_or_else(
+            || hours_to_fix(app_facts.and_then(|a| a.speed.value)),
+            f64::from,
+        );
         risk += inputs.outage_probability_per_year
             * inputs.users_affected_share
             * fix

@@ -8,7 +8,8 @@
 
 use pinwarden_core::cadata::CaDataset;
 use pinwarden_core::policy::{
-    AppType, Application, DataClass, Policy, RunbookKind, Telemetry, UpdateMechanism, calendar_date,
+    AppType, Application, DataClass, Policy, PolicyPinSet, RunbookKind, Telemetry, UpdateMechanism,
+    calendar_date,
 };
 
 use crate::radar::Dimension;
@@ -152,6 +153,9 @@ pub struct AppFacts {
     pub speed_hours: Option<u32>,
     /// Its pin sets hold keys of two CAs (or, without pin sets, a backup CA exists).
     pub second_ca_key: Fact<bool>,
+    /// Each of its pin sets holds a key of the named backup CA (unstated
+    /// without pin sets or a backup CA).
+    pub backup_ca_key: Fact<bool>,
     /// Updates install themselves; users can't defer them.
     pub mandatory_update: Fact<bool>,
     /// Its peers' certificates come from a private CA.
@@ -204,6 +208,9 @@ impl Facts {
             Dimension::CaAgility => {
                 org.switch_in_a_day = set(s >= 75);
                 org.single_ca = set(s < 25);
+                if s >= 25 && org.backup_ca.value.is_none() {
+                    org.backup_ca = Fact::what_if("a backup CA".to_owned(), dimension, s);
+                }
                 org.agility_override = match s {
                     75.. => Some((true, set(true).says)),
                     0..=24 => Some((false, set(false).says)),
@@ -212,6 +219,7 @@ impl Facts {
                 if let Some((value, says)) = &org.agility_override {
                     for app in &mut self.apps {
                         app.second_ca_key = Fact::stated(*value, says.clone());
+                        app.backup_ca_key = Fact::stated(*value, says.clone());
                     }
                 }
             }
@@ -520,85 +528,123 @@ fn speed(app: &Application) -> (Fact<Speed>, Option<u32>) {
     }
 }
 
-/// Whether the application's pin sets hold keys of at least two CAs,
-/// decided from the keys: a CA's known root or intermediate key names its
-/// operator; otherwise the pin's `source` ("ca:NAME") does.
-fn second_ca_key(policy: &Policy, app: &Application, cas: &CaDataset) -> Fact<bool> {
+/// The CA operators whose keys a pin set holds, decided from the keys: a
+/// CA's known root or intermediate key names its operator; otherwise the
+/// pin's `source` ("ca:NAME", resolved through the CA dataset's names and
+/// aliases) does. Returns the operators and the number of pins of no known CA.
+fn operators(set: &PolicyPinSet, cas: &CaDataset) -> (Vec<String>, usize) {
+    let mut operators: Vec<String> = Vec::new();
+    let mut unknown = 0;
+    for pin in &set.pins {
+        let operator = cas
+            .by_pin(pin.pin.get_ref())
+            .map(|ca| ca.name.clone())
+            .or_else(|| {
+                let name = pin.source.as_deref()?.strip_prefix("ca:")?;
+                Some(ca_name(cas, name))
+            });
+        match operator {
+            Some(o) if !operators.contains(&o) => operators.push(o),
+            Some(_) => {}
+            None => unknown += 1,
+        }
+    }
+    (operators, unknown)
+}
+
+/// A CA's name as the dataset knows it ("ISRG" is Let's Encrypt), else as given.
+fn ca_name(cas: &CaDataset, name: &str) -> String {
+    cas.by_name(name)
+        .map_or(name.to_owned(), |ca| ca.name.clone())
+}
+
+/// Folds per-pin-set answers: any false is false, any unknown is unknown.
+fn all_of(values: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+    let values: Vec<Option<bool>> = values.into_iter().collect();
+    if values.contains(&Some(false)) {
+        Some(false)
+    } else if values.contains(&None) {
+        None
+    } else {
+        Some(true)
+    }
+}
+
+/// Whether the application's pin sets hold keys of at least two CAs (B3),
+/// and whether each holds a key of the named backup CA (question 2).
+fn ca_keys(policy: &Policy, app: &Application, cas: &CaDataset) -> (Fact<bool>, Fact<bool>) {
     let sets: Vec<_> = app
         .pinsets
         .iter()
         .filter_map(|id| policy.pinset(id.get_ref()))
         .collect();
+    let backup = policy
+        .organisation
+        .backup_ca
+        .as_deref()
+        .map(|b| ca_name(cas, b));
     if sets.is_empty() {
-        return match (
-            &policy.organisation.backup_ca,
-            policy.organisation.cas.len(),
-        ) {
+        let second = match (&backup, policy.organisation.cas.len()) {
             (Some(ca), _) => Fact::stated(
                 true,
-                format!("no pin set yet; backup_ca = {ca:?} to take the backup pin from"),
+                format!("no pin set yet; backup CA {ca} to take the backup pin from"),
             ),
             (None, 1) => Fact::stated(false, "no pin set yet; one CA and no backup_ca"),
             _ => Fact::unstated("pin sets, backup_ca"),
         };
+        return (second, Fact::unstated("pin sets (none yet)"));
     }
-    let mut verdict = Some(true);
     let mut says = Vec::new();
+    let mut second = Vec::new();
+    let mut holds_backup = Vec::new();
     for set in sets {
-        let mut operators: Vec<String> = Vec::new();
-        let mut unknown = 0;
-        for pin in &set.pins {
-            let operator = cas
-                .by_pin(pin.pin.get_ref())
-                .map(|ca| ca.name.clone())
-                .or_else(|| {
-                    let source = pin.source.as_deref()?;
-                    let name = source.strip_prefix("ca:")?;
-                    Some(
-                        cas.by_name(name)
-                            .map_or(name.to_owned(), |ca| ca.name.clone()),
-                    )
-                });
-            match operator {
-                Some(o) if !operators.contains(&o) => operators.push(o),
-                Some(_) => {}
-                None => unknown += 1,
-            }
-        }
-        let id = set.id.get_ref();
-        let value = match (operators.len(), unknown) {
+        let (operators, unknown) = operators(set, cas);
+        second.push(match (operators.len(), unknown) {
             (2.., _) => Some(true),
             (_, 1..) => None,
             _ => Some(false),
-        };
-        verdict = match (verdict, value) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
+        });
+        holds_backup.push(match &backup {
+            Some(b) if operators.contains(b) => Some(true),
+            Some(_) if unknown == 0 => Some(false),
             _ => None,
-        };
+        });
         let unknown = if unknown > 0 {
             format!(", {unknown} pins of no known CA")
         } else {
             String::new()
         };
+        let held = if operators.is_empty() {
+            "no known CA".to_owned()
+        } else {
+            operators.join(" and ")
+        };
         says.push(format!(
-            "pin set {id}: keys of {}{unknown}",
-            if operators.is_empty() {
-                "no known CA".to_owned()
-            } else {
-                operators.join(" and ")
-            }
+            "pin set {}: keys of {held}{unknown}",
+            set.id.get_ref()
         ));
     }
-    Fact {
-        value: verdict,
-        says: says.join("; "),
-    }
+    let says = says.join("; ");
+    let backup_says = match &backup {
+        Some(b) => format!("backup CA {b}; {says}"),
+        None => "backup_ca: not stated".to_owned(),
+    };
+    (
+        Fact {
+            value: all_of(second),
+            says,
+        },
+        Fact {
+            value: all_of(holds_backup),
+            says: backup_says,
+        },
+    )
 }
 
 fn app_facts(policy: &Policy, app: &Application, cas: &CaDataset, today: time::Date) -> AppFacts {
     let (endpoints_controlled, own_hosts_only) = endpoints(policy, app);
     let (speed, speed_hours) = speed(app);
+    let (second_ca_key, backup_ca_key) = ca_keys(policy, app, cas);
     let mechanism = app.update_mechanism;
     let mechanism_says =
         |m: UpdateMechanism| format!("update_mechanism = {:?}", crate::html::name(m));
@@ -647,7 +693,8 @@ fn app_facts(policy: &Policy, app: &Application, cas: &CaDataset, today: time::D
         own_hosts_only,
         speed,
         speed_hours,
-        second_ca_key: second_ca_key(policy, app, cas),
+        second_ca_key,
+        backup_ca_key,
         mandatory_update,
         private_ca: bool_fact(app.private_ca, "private_ca"),
         ota_signed,

@@ -134,40 +134,51 @@ fn update_speed(facts: &Facts) -> Answer {
 }
 
 /// Question 2: a switch within 24 hours, and pin sets that already hold
-/// the backup CA's key.
+/// the backup CA's key (the applications that pin at the CA level today;
+/// one with no pin set yet can't be locked in).
 fn ca_change(facts: &Facts) -> Answer {
     let org = &facts.org;
     let b3 = rule("B3");
     let apps: Vec<_> = facts
         .apps
         .iter()
-        .filter(|a| a.candidate() && b3.is_some_and(|r| r.applies.contains(&a.app_type)))
+        .filter(|a| a.pins_today && b3.is_some_and(|r| r.applies.contains(&a.app_type)))
         .collect();
-    let switch = match org.switch_in_a_day.value {
+    let of = |v: Option<bool>| match v {
         Some(true) => Status::Ok,
         Some(false) => Status::AtRisk,
         None => Status::Unknown,
     };
-    let keys = apps.iter().map(|a| match a.second_ca_key.value {
-        Some(true) => Status::Ok,
-        Some(false) => Status::AtRisk,
-        None => Status::Unknown,
-    });
+    let switch = of(org.switch_in_a_day.value);
     let single = if org.single_ca.value == Some(true) {
         Status::AtRisk
     } else {
         Status::Ok
     };
-    let status =
-        worst(std::iter::once(switch).chain(keys).chain([single])).unwrap_or(Status::Unknown);
+    // A backup CA must exist, and every pin set must hold its key and a
+    // second CA's (rule B3).
+    let backup = match (&org.backup_ca.value, org.single_ca.value) {
+        (Some(_), _) => Status::Ok,
+        (None, Some(true)) => Status::AtRisk,
+        (None, _) => Status::Unknown,
+    };
+    let keys = apps
+        .iter()
+        .flat_map(|a| [of(a.backup_ca_key.value), of(a.second_ca_key.value)]);
+    let status = worst([switch, single, backup].into_iter().chain(keys)).unwrap_or(Status::Unknown);
     let mut evidence = vec![org.switch_in_a_day.says.clone(), org.backup_ca.says.clone()];
     evidence.extend(
         apps.iter()
-            .map(|a| format!("{}: {}", a.id, a.second_ca_key.says)),
+            .map(|a| format!("{}: {}", a.id, a.backup_ca_key.says)),
     );
     let locked: Vec<&str> = apps
         .iter()
         .filter(|a| a.second_ca_key.value == Some(false))
+        .map(|a| a.id.as_str())
+        .collect();
+    let without_backup: Vec<&str> = apps
+        .iter()
+        .filter(|a| a.backup_ca_key.value == Some(false))
         .map(|a| a.id.as_str())
         .collect();
     let answer = if org.single_ca.value == Some(true) {
@@ -177,12 +188,17 @@ fn ca_change(facts: &Facts) -> Answer {
             "{} pin only one CA: a CA change would lock their users out until new pins ship",
             locked.join(", ")
         )
+    } else if !without_backup.is_empty() {
+        format!(
+            "the pin sets of {} don't hold the backup CA's key: switching to it would break them",
+            without_backup.join(", ")
+        )
     } else if switch == Status::AtRisk {
         "the backup CA's keys are pinned, but moving issuance takes longer than a day".to_owned()
     } else if status == Status::Ok {
         "issuance moves within a day, and the pin sets already hold the backup CA's key".to_owned()
     } else {
-        "not known: state hours_to_switch_ca and the CA behind each pin".to_owned()
+        "not known: state hours_to_switch_ca, backup_ca and the CA behind each pin".to_owned()
     };
     Answer {
         question: "What if we must change CA with 24 hours' notice?",

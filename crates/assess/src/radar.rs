@@ -253,7 +253,7 @@ pub fn radar(policy: &Policy, facts: &Facts, today: time::Date) -> Radar {
         .apps
         .iter()
         .filter(|a| a.pins_today)
-        .all(|a| a.second_ca_key.value != Some(false));
+        .all(|a| a.backup_ca_key.value == Some(true));
     scores.push(match (&org.backup_ca, org.hours_to_switch_ca) {
         (None, _) if org.cas.is_empty() => unstated(Dimension::CaAgility, "backup_ca"),
         (None, _) => score(
