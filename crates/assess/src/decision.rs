@@ -201,7 +201,10 @@ pub fn decide(facts: &Facts, app: &AppFacts) -> Decision {
             s.status == RuleStatus::Met
                 && (s.rule == "A3" || s.rule == "B1" || s.rule.starts_with("C-"))
         }) {
-            d.reasons.push(format!("{} [{}]", step.facts, step.rule));
+            // C-hours reads the same facts as B1: say them once.
+            if !d.reasons.iter().any(|r| r.starts_with(&step.facts)) {
+                d.reasons.push(format!("{} [{}]", step.facts, step.rule));
+            }
         }
     }
     d.trace = trace;

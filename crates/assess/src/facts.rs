@@ -472,7 +472,7 @@ fn speed(app: &Application) -> (Fact<Speed>, Option<u32>) {
             ),
             None => (
                 Speed::Hours,
-                "remote pin configuration (hours: no slower refresh stated)".to_owned(),
+                "remote pin configuration, no slower refresh stated".to_owned(),
                 Some(24),
             ),
         });

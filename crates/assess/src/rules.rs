@@ -141,7 +141,7 @@ pub static RULES: &[Rule] = &[
             cap: Verdict::DontPin,
             then: "replacing its pins would take weeks or depend on users updating: without a remote pin configuration, don't pin",
             instead: &[
-                "a signed remote pin configuration (pinwarden manifests), after which pinning fits",
+                "a signed remote pin configuration (pinwarden manifests) before any pinning",
                 CT_CAA,
             ],
         },

@@ -139,7 +139,9 @@ fn runbooks_of_the_example() {
     // configuration: hours) + overlap; the app without a backup is told so;
     // applications the assessment says not to pin get no runbook.
     assert!(
-        text.contains("Lead time for a pin change: 8 days (remote pin configuration (hours"),
+        text.contains(
+            "Lead time for a pin change: 8 days (remote pin configuration, no slower refresh stated"
+        ),
         "{text}"
     );
     assert!(
