@@ -16,12 +16,11 @@ const CAA_REUSE: Duration = Duration::from_secs(600);
 
 use anyhow::{Context as _, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use pinwarden_core::PatternKind;
 use pinwarden_core::caa::Permitted;
 use pinwarden_core::cadata::CaDataset;
 use pinwarden_core::policy::Policy;
 use pinwarden_ct::monitor::alert::Verdict;
-use pinwarden_ct::monitor::evaluate::{CaaCheck, Expectations, KnownIssuer, PinRule};
+use pinwarden_ct::monitor::evaluate::{CaaCheck, Expectations};
 use pinwarden_ct::monitor::notify::{Hook, JsonLines, Stdout, Webhook};
 use pinwarden_ct::monitor::{LogSource, Monitor, MonitorConfig, Progress, RoundOutcome};
 use pinwarden_ct::{Watchlist, parse_log_list};
@@ -72,79 +71,7 @@ fn watchlist(args: &CtRunArgs, policy: Option<&Policy>) -> anyhow::Result<Watchl
     let Some(policy) = policy else {
         bail!("give --watchlist FILE, or --policy FILE to watch every host the policy names");
     };
-    let mut list = Watchlist::default();
-    let mut add = |item: String| {
-        list.add(&item)
-            .map_err(|e| anyhow::anyhow!("policy host: {e}"))
-    };
-    // A wildcard host (`*.x`, `**.x`) watches the subtree `.x`.
-    for app in &policy.applications {
-        for host in &app.hosts {
-            match host.strip_prefix("**.").or_else(|| host.strip_prefix("*.")) {
-                Some(base) => add(format!(".{base}"))?,
-                None => add(host.clone())?,
-            }
-        }
-    }
-    for set in &policy.pinsets {
-        for pattern in &set.hosts {
-            match pattern.kind() {
-                PatternKind::Exact => add(pattern.domain().to_owned())?,
-                PatternKind::OneLabel | PatternKind::AnyDepth => {
-                    add(format!(".{}", pattern.domain()))?;
-                }
-            }
-        }
-    }
-    for endpoint in &policy.endpoints {
-        add(endpoint.host.clone())?;
-    }
-    if list.is_empty() {
-        bail!("the policy names no hosts to watch; give --watchlist FILE");
-    }
-    Ok(list)
-}
-
-/// Pin sets, applications and CAs from the policy, keys from the dataset.
-fn expectations(policy: Option<&Policy>, dataset: &CaDataset) -> anyhow::Result<Expectations> {
-    let mut e = Expectations::default();
-    for ca in dataset.cas() {
-        for (key, _) in ca.keys() {
-            e.known_issuers.insert(
-                key.pin,
-                KnownIssuer {
-                    ca: ca.name.clone(),
-                    caa: ca.caa.clone(),
-                },
-            );
-        }
-    }
-    let Some(policy) = policy else { return Ok(e) };
-    for set in &policy.pinsets {
-        let id = set.id.get_ref().clone();
-        e.pinsets.push(PinRule {
-            apps: policy
-                .applications
-                .iter()
-                .filter(|a| a.pinsets.iter().any(|p| p.get_ref() == &id))
-                .map(|a| a.id.get_ref().clone())
-                .collect(),
-            id,
-            hosts: set.hosts.clone(),
-            pins: set.pins.iter().map(|p| *p.pin.get_ref()).collect(),
-        });
-    }
-    for name in &policy.organisation.cas {
-        let Some(ca) = dataset.by_name(name) else {
-            bail!(
-                "organisation.cas names {name:?}, which the CA dataset doesn't know; \
-                 add it to a dataset file and pass --cas"
-            );
-        };
-        e.expected_ca_names.push(ca.name.clone());
-        e.expected_issuers.extend(ca.keys().map(|(k, _)| k.pin));
-    }
-    Ok(e)
+    Ok(pinwarden_ct::monitor::policy::watchlist(policy)?)
 }
 
 /// A CAA answer (or the lookup's failure) and when it was got.
@@ -270,7 +197,7 @@ pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monito
         None => CaDataset::builtin(),
     };
     let watchlist = watchlist(args, policy.as_ref())?;
-    let expectations = expectations(policy.as_ref(), &dataset)?;
+    let expectations = pinwarden_ct::monitor::policy::expectations(policy.as_ref(), &dataset)?;
     create_private_dir(&args.state_dir)?;
     let mut config = MonitorConfig::new(args.state_dir.clone().into());
     config.batch_size = args.batch_size.max(1);

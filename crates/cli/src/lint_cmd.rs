@@ -1,5 +1,6 @@
 //! `pinwarden lint`: the policy's risks, grouped by severity.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -40,7 +41,10 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
     let located = |f: &Finding| f.span.as_ref().map(|s| line_column(&text, s.start));
 
     if args.format == LintFormat::Sarif {
-        let log = lint::sarif(&findings, &args.policy, |offset| line_column(&text, offset));
+        let cwd = std::env::current_dir().context("the current directory")?;
+        let log = lint::sarif(&findings, Path::new(&args.policy), &cwd, |offset| {
+            line_column(&text, offset)
+        });
         println!("{}", serde_json::to_string_pretty(&log)?);
     } else if args.json || args.format == LintFormat::Json {
         let items: Vec<serde_json::Value> = findings

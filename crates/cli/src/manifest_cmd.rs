@@ -350,7 +350,7 @@ fn show(a: &ShowArgs) -> anyhow::Result<ExitCode> {
             "{}",
             serde_json::json!({
                 "verified": false,
-                "signatures": envelope.signatures.iter().map(|s| &s.keyid).collect::<Vec<_>>(),
+                "signatures": envelope.signatures.iter().map(|s| s.keyid_hint()).collect::<Vec<_>>(),
                 "manifest": manifest,
             })
         );
@@ -395,7 +395,7 @@ fn show(a: &ShowArgs) -> anyhow::Result<ExitCode> {
         print_sets("  pin set", &c.pin_sets);
     }
     for s in &envelope.signatures {
-        println!("signature by {}", s.keyid);
+        println!("signature by {}", s.keyid_hint().unwrap_or("(no key id)"));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod caa;
+pub mod caa_pins;
 pub mod cadata;
 mod cert;
 mod chain;

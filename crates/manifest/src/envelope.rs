@@ -14,18 +14,36 @@ pub const PAYLOAD_TYPE: &str = "application/vnd.pinwarden.manifest+json";
 /// Envelopes larger than this are refused before parsing.
 pub const MAX_ENVELOPE_BYTES: usize = 1 << 20;
 
+/// Envelopes with more signatures than this are refused: each signature may
+/// cost a verification per trusted key, so the work stays bounded.
+pub const MAX_SIGNATURES: usize = 32;
+
 /// One signature.
+///
+/// DSSE (`envelope.md`, "Parsing rules"): `keyid` is optional, absent and
+/// empty mean the same, and fields a consumer doesn't know are ignored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature {
-    /// The signing key's id (see [`crate::KeyId`]).
-    pub keyid: String,
+    /// The signer's key id, as the signer wrote it: an unauthenticated hint
+    /// (pinwarden writes [`crate::KeyId`]s; other tools write their own ids,
+    /// or none). Never trust it; [`Signature::keyid_hint`] reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyid: Option<String>,
     /// Base64 of the signature over `PAE(payloadType, payload)`.
     pub sig: String,
 }
 
-/// A DSSE envelope.
+impl Signature {
+    /// The key id hint, `None` when absent or empty (DSSE treats an unset
+    /// field as set-but-empty).
+    pub fn keyid_hint(&self) -> Option<&str> {
+        self.keyid.as_deref().filter(|k| !k.is_empty())
+    }
+}
+
+/// A DSSE envelope. Unknown fields are ignored, as DSSE requires.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Envelope {
     /// Base64 of the payload bytes.
     pub payload: String,
@@ -65,13 +83,19 @@ pub fn sign(manifest: &Manifest, keys: &[&SigningKey]) -> Result<Envelope, Error
     if keys.is_empty() {
         return Err(Error::Key("no signing key given".into()));
     }
+    if keys.len() > MAX_SIGNATURES {
+        return Err(Error::TooManySignatures {
+            count: keys.len(),
+            max: MAX_SIGNATURES,
+        });
+    }
     let payload = manifest.to_json();
     let message = pae(PAYLOAD_TYPE, &payload);
     let signatures = keys
         .iter()
         .map(|k| {
             Ok(Signature {
-                keyid: k.id().to_string(),
+                keyid: Some(k.id().to_string()),
                 sig: STANDARD.encode(k.sign(&message)?),
             })
         })
@@ -84,7 +108,8 @@ pub fn sign(manifest: &Manifest, keys: &[&SigningKey]) -> Result<Envelope, Error
 }
 
 impl Envelope {
-    /// Parses an envelope, refusing oversized input.
+    /// Parses an envelope, refusing oversized input and more than
+    /// [`MAX_SIGNATURES`] signatures. Unknown fields are ignored.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_ENVELOPE_BYTES {
             return Err(Error::Envelope(format!(
@@ -92,7 +117,19 @@ impl Envelope {
                 bytes.len()
             )));
         }
-        serde_json::from_slice(bytes).map_err(|e| Error::Envelope(e.to_string()))
+        let wire: Wire =
+            serde_json::from_slice(bytes).map_err(|e| Error::Envelope(e.to_string()))?;
+        if wire.signatures.total > MAX_SIGNATURES {
+            return Err(Error::TooManySignatures {
+                count: wire.signatures.total,
+                max: MAX_SIGNATURES,
+            });
+        }
+        Ok(Self {
+            payload: wire.payload,
+            payload_type: wire.payload_type,
+            signatures: wire.signatures.kept,
+        })
     }
 
     /// The envelope as pretty JSON.
@@ -109,5 +146,53 @@ impl Envelope {
     /// an envelope to a person, never for enforcing.
     pub fn unverified_manifest(&self) -> Result<Manifest, Error> {
         Manifest::from_json(&self.payload_bytes()?)
+    }
+}
+
+/// The envelope as read by [`Envelope::from_json`]: the same fields, but the
+/// signatures past [`MAX_SIGNATURES`] are only counted, so a megabyte of
+/// `{"sig":""}` never becomes a hundred thousand values in memory.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire {
+    payload: String,
+    payload_type: String,
+    signatures: Capped,
+}
+
+struct Capped {
+    kept: Vec<Signature>,
+    total: usize,
+}
+
+impl<'de> serde::Deserialize<'de> for Capped {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Capped;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of signatures")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Capped, A::Error> {
+                let mut kept = Vec::new();
+                let mut total = 0;
+                loop {
+                    if total < MAX_SIGNATURES {
+                        let Some(s) = seq.next_element::<Signature>()? else {
+                            break;
+                        };
+                        kept.push(s);
+                    } else if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                        break;
+                    }
+                    total += 1;
+                }
+                Ok(Capped { kept, total })
+            }
+        }
+        deserializer.deserialize_seq(Visitor)
     }
 }

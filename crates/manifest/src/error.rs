@@ -2,6 +2,7 @@
 
 /// Everything that can go wrong; each message names the cause.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The envelope isn't DSSE JSON.
     #[error("not a DSSE envelope: {0}")]
@@ -9,6 +10,17 @@ pub enum Error {
     /// The envelope carries something other than a pinwarden manifest.
     #[error("payload type {0:?} is not a pinwarden manifest ({expected})", expected = crate::PAYLOAD_TYPE)]
     PayloadType(String),
+    /// More signatures than a verifier will try ([`crate::MAX_SIGNATURES`]).
+    #[error(
+        "the envelope carries {count} signatures, more than the {max} allowed: \
+         sign with at most {max} keys"
+    )]
+    TooManySignatures {
+        /// Signatures in the envelope.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The payload isn't a valid manifest.
     #[error("manifest: {0}")]
     Payload(String),

@@ -34,7 +34,9 @@ mod payload;
 mod verify;
 
 pub use cohort::{cohort, in_candidate};
-pub use envelope::{Envelope, MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, Signature, pae, sign};
+pub use envelope::{
+    Envelope, MAX_ENVELOPE_BYTES, MAX_SIGNATURES, PAYLOAD_TYPE, Signature, pae, sign,
+};
 pub use error::Error;
 pub use keys::{Algorithm, KeyId, SigningKey, VerifyingKey};
 pub use payload::{AfterExpiry, Candidate, Manifest};

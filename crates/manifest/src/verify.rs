@@ -7,7 +7,7 @@ use ring::digest::{SHA256, digest};
 use time::OffsetDateTime;
 
 use crate::envelope::decode_base64;
-use crate::{Envelope, Error, Manifest, PAYLOAD_TYPE, VerifyingKey, pae};
+use crate::{Envelope, Error, MAX_SIGNATURES, Manifest, PAYLOAD_TYPE, VerifyingKey, pae};
 
 /// What a client remembers of the last manifest it accepted, to refuse
 /// rollbacks and equivocation. Persist it beside the cached manifest.
@@ -57,6 +57,16 @@ impl VerifiedManifest {
     }
 }
 
+/// An untrusted key id as it goes into a message: quoted, escaped, and cut
+/// to the length of a pinwarden key id.
+fn shown(id: &str) -> String {
+    const MAX: usize = 64;
+    match id.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &id[..cut]),
+        None => format!("{id:?}"),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -75,6 +85,11 @@ impl TrustSet {
                 distinct.len()
             )));
         }
+        if threshold > MAX_SIGNATURES {
+            return Err(Error::Trust(format!(
+                "threshold {threshold}: an envelope carries at most {MAX_SIGNATURES} signatures"
+            )));
+        }
         Ok(Self { keys, threshold })
     }
 
@@ -84,7 +99,10 @@ impl TrustSet {
     }
 
     /// Verifies an envelope for `app`: payload type, `threshold` valid
-    /// signatures from distinct trusted keys, a valid manifest for that app,
+    /// signatures from distinct trusted keys (a key that signed twice counts
+    /// once; a signature's key id only says which key to try first, and one
+    /// with no key id or an unknown one is tried with every trusted key, as
+    /// DSSE requires), a valid manifest for that app,
     /// and, given the last accepted version, no rollback or equivocation.
     /// Expiry is the caller's decision ([`VerifiedManifest::expired`]): a
     /// client applies the manifest's `after_expiry`, a server refuses.
@@ -101,27 +119,48 @@ impl TrustSet {
         let payload = envelope.payload_bytes()?;
         let message = pae(&envelope.payload_type, &payload);
 
+        // DSSE's multi-signature verification (protocol.md): a key id is an
+        // unauthenticated hint that may only narrow the keys to try, so it
+        // orders them (the named key first) and never decides. Each signature
+        // costs at most one verification per trusted key, and `from_json`
+        // caps the signatures at MAX_SIGNATURES.
         let mut signed_by: BTreeSet<String> = BTreeSet::new();
         let mut details = Vec::new();
         for (n, s) in envelope.signatures.iter().enumerate() {
-            let Some(key) = self.keys.iter().find(|k| k.id().as_str() == s.keyid) else {
-                details.push(format!(
-                    "signature {}: key {} is not trusted",
-                    n + 1,
-                    s.keyid
-                ));
+            let n = n + 1;
+            let Some(sig) = decode_base64(&s.sig) else {
+                details.push(format!("signature {n}: not base64"));
                 continue;
             };
-            match decode_base64(&s.sig) {
-                Some(sig) if key.verify(&message, &sig) => {
-                    signed_by.insert(s.keyid.clone());
+            let hint = s.keyid_hint();
+            let named = hint.and_then(|id| self.keys.iter().position(|k| k.id().as_str() == id));
+            let mut order = named
+                .into_iter()
+                .chain((0..self.keys.len()).filter(|&i| Some(i) != named));
+            match order.find(|&i| self.keys[i].verify(&message, &sig)) {
+                Some(i) => {
+                    let id = self.keys[i].id();
+                    if !signed_by.insert(id.to_string()) {
+                        details.push(format!(
+                            "signature {n}: by key {id} again, which counts once"
+                        ));
+                    }
                 }
-                Some(_) => details.push(format!(
-                    "signature {}: does not verify with key {}",
-                    n + 1,
-                    s.keyid
-                )),
-                None => details.push(format!("signature {}: not base64", n + 1)),
+                None => details.push(match (hint, named) {
+                    (None, _) => format!(
+                        "signature {n} (no key id): verifies with none of the {} trusted key(s)",
+                        self.keys.len()
+                    ),
+                    (Some(id), Some(_)) => format!(
+                        "signature {n}: does not verify with key {id} nor any other trusted key"
+                    ),
+                    (Some(id), None) => format!(
+                        "signature {n}: key {} is not trusted, and the signature verifies with \
+                         none of the {} trusted key(s)",
+                        shown(id),
+                        self.keys.len()
+                    ),
+                }),
             }
         }
         if envelope.signatures.is_empty() {

@@ -13,16 +13,23 @@
 //! target: RFC 8659 §3 has the DNS lookup at each step follow CNAMEs (the
 //! resolver does), but `Parent` is always taken of the original name (an
 //! erratum of RFC 6844's tree climbing that RFC 8659 fixed).
+//!
+//! hickory asks over UDP; answers it can't decode (CAA tags longer than 15
+//! octets) or that don't fit in UDP are asked again over TCP and read by
+//! `wire`, pinwarden's own reader of CAA answers.
+
+mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+    ConnectionConfig, NameServerConfig, ProtocolConfig, ResolveHosts, ResolverConfig, ResolverOpts,
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::ProtoError;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use pinwarden_core::caa::{self, CaaRecord, Permitted};
@@ -33,11 +40,14 @@ use crate::Error;
 /// `ResolverConfig` variants).
 pub type CaaError = Error;
 
-/// Looks up relevant CAA RRsets through one resolver (its answers cached
-/// for the records' TTLs, so many names under one domain cost few queries).
+/// Looks up relevant CAA RRsets through one resolver (hickory's answers are
+/// cached for the records' TTLs, so many names under one domain cost few
+/// queries; the few read over TCP by `wire` are not).
 #[derive(Clone)]
 pub struct CaaResolver {
     resolver: TokioResolver,
+    /// The same servers over TCP, for what hickory can't read.
+    tcp: wire::TcpCaa,
     config: ResolverConfig,
     options: ResolverOpts,
 }
@@ -158,17 +168,25 @@ impl CaaResolver {
         // that `found_at` can say where the records really live.
         options.use_hosts_file = ResolveHosts::Never;
         options.preserve_intermediates = true;
-        let resolver = hickory_resolver::Resolver::builder_with_config(
-            config.clone(),
-            TokioRuntimeProvider::default(),
-        )
-        .with_options(options.clone())
-        .build()
-        // Invariant: building fails only while setting up DNS-over-TLS,
-        // which the features pinwarden enables don't include.
-        .expect("a plain UDP/TCP resolver builds");
+        // hickory over UDP only: over TCP it drops an answer it can't decode
+        // and waits for the timeout, so TCP is left to `wire`, which reads
+        // what hickory can't (see `step`).
+        let mut udp = config.clone();
+        for server in &mut udp.name_servers {
+            server
+                .connections
+                .retain(|c| matches!(c.protocol, ProtocolConfig::Udp));
+        }
+        let resolver =
+            hickory_resolver::Resolver::builder_with_config(udp, TokioRuntimeProvider::default())
+                .with_options(options.clone())
+                .build()
+                // Invariant: building fails only while setting up DNS-over-TLS,
+                // which the features pinwarden enables don't include.
+                .expect("a plain UDP resolver builds");
         Self {
             resolver,
+            tcp: wire::TcpCaa::new(&config, &options),
             config,
             options,
         }
@@ -187,45 +205,15 @@ impl CaaResolver {
                 queried: queried.to_owned(),
                 reason,
             };
-            match self.resolver.lookup(domain.clone(), RecordType::CAA).await {
-                Ok(lookup) => {
-                    let mut owner = None;
-                    let mut records = Vec::new();
-                    for r in lookup.answers() {
-                        if let RData::CAA(caa) = &r.data {
-                            owner.get_or_insert_with(|| r.name.to_ascii());
-                            records.push(CaaRecord {
-                                critical: caa.issuer_critical,
-                                tag: caa.tag.clone(),
-                                value: String::from_utf8_lossy(&caa.value).into_owned(),
-                            });
-                        }
-                    }
-                    if !records.is_empty() {
-                        let found_at = owner.map(|o| o.trim_end_matches('.').to_ascii_lowercase());
-                        return Ok(RelevantCaa {
-                            name: text,
-                            found_at,
-                            records,
-                        });
-                    }
-                    // An answer without CAA records (only an alias chain): empty.
+            match self.step(&domain).await.map_err(failed)? {
+                Step::Found { owner, records } => {
+                    return Ok(RelevantCaa {
+                        name: text,
+                        found_at: Some(owner),
+                        records,
+                    });
                 }
-                Err(NetError::Dns(DnsError::NoRecordsFound(none)))
-                    if matches!(
-                        none.response_code,
-                        ResponseCode::NoError | ResponseCode::NXDomain
-                    ) => {}
-                Err(NetError::Dns(DnsError::NoRecordsFound(none))) => {
-                    return Err(failed(answered(none.response_code)));
-                }
-                Err(NetError::Dns(DnsError::ResponseCode(code))) => {
-                    return Err(failed(answered(code)));
-                }
-                Err(NetError::Timeout) => {
-                    return Err(failed("no answer (timed out)".into()));
-                }
-                Err(e) => return Err(failed(e.to_string())),
+                Step::Empty => {}
             }
             domain = domain.base_name();
         }
@@ -235,6 +223,73 @@ impl CaaResolver {
             records: Vec::new(),
         })
     }
+
+    /// The CAA RRset at `domain` (after aliases), if any. NXDOMAIN and
+    /// NODATA are `Empty`; other failures are the reason, as text.
+    async fn step(&self, domain: &Name) -> Result<Step, String> {
+        let lookup = match self.resolver.lookup(domain.clone(), RecordType::CAA).await {
+            Ok(lookup) => lookup,
+            Err(NetError::Dns(DnsError::NoRecordsFound(none)))
+                if matches!(
+                    none.response_code,
+                    ResponseCode::NoError | ResponseCode::NXDomain
+                ) =>
+            {
+                return Ok(Step::Empty);
+            }
+            Err(NetError::Dns(DnsError::NoRecordsFound(none))) => {
+                return Err(answered(none.response_code));
+            }
+            Err(NetError::Dns(DnsError::ResponseCode(code))) => return Err(answered(code)),
+            Err(NetError::Timeout) => return Err("no answer (timed out)".into()),
+            // hickory-proto 0.26 can't decode a CAA tag longer than 15 octets
+            // (RFC 8659 allows 255), and drops the whole answer: read it here.
+            Err(NetError::Proto(ProtoError::Decode(e))) => {
+                return self.tcp.lookup(domain).await.map_err(|tcp| {
+                    format!(
+                        "{tcp} (asked over TCP because the UDP answer could not be decoded: {e})"
+                    )
+                });
+            }
+            // Too big for UDP: hickory may not use TCP (see `build`).
+            Err(NetError::Truncated) => return self.tcp.lookup(domain).await,
+            Err(e) => return Err(e.to_string()),
+        };
+        let mut owner = None;
+        let mut records = Vec::new();
+        for r in lookup.answers() {
+            if let RData::CAA(caa) = &r.data {
+                owner.get_or_insert_with(|| owner_text(&r.name));
+                records.push(CaaRecord {
+                    critical: caa.issuer_critical,
+                    tag: caa.tag.clone(),
+                    value: String::from_utf8_lossy(&caa.value).into_owned(),
+                });
+            }
+        }
+        Ok(match owner {
+            Some(owner) => Step::Found { owner, records },
+            // An answer without CAA records (only an alias chain): empty.
+            None => Step::Empty,
+        })
+    }
+}
+
+/// What one step of the search found.
+#[derive(Debug)]
+enum Step {
+    /// A non-empty CAA RRset, at this owner (lowercase, no trailing dot).
+    Found {
+        owner: String,
+        records: Vec<CaaRecord>,
+    },
+    /// NXDOMAIN, NODATA, or an alias chain to either.
+    Empty,
+}
+
+/// A DNS name as `RelevantCaa` shows it: lowercase, no trailing dot.
+fn owner_text(name: &Name) -> String {
+    name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// A response code as DNS people write it (`SERVFAIL`), then its meaning.

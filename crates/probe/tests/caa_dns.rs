@@ -315,3 +315,220 @@ async fn bad_names_are_refused_before_any_query() {
         assert!(matches!(err, Error::CaaName { .. }), "{bad:?}: {err}");
     }
 }
+
+// SSLMate's CAA Test Suite (testdata/caatestsuite, README.md there): its
+// zones served by knotd, its answers checked for every CA pinwarden knows.
+// Issue 14: hickory 0.26 can't decode critical1's and critical2's 25-octet
+// tag, and those cases ended in a lookup error instead of a verdict.
+
+fn suite_file(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/caatestsuite")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn caatestsuite() -> DnsServer {
+    DnsServer::start(&[
+        Zone::new(".", ""),
+        Zone::raw("caatestsuite.com", &suite_file("caatestsuite.com.zone")),
+        Zone::raw(
+            "ipv6only.caatestsuite.com",
+            &suite_file("ipv6only.caatestsuite.com.zone"),
+        ),
+    ])
+}
+
+#[tokio::test]
+async fn caatestsuite_gives_the_suites_answer_for_every_case_without_dnssec() {
+    let dns = caatestsuite();
+    let dataset = pinwarden_core::cadata::CaDataset::builtin();
+    let identifiers: Vec<&str> = dataset
+        .cas()
+        .iter()
+        .flat_map(|ca| ca.caa.iter().map(String::as_str))
+        .collect();
+    assert!(identifiers.len() > 5, "{identifiers:?}");
+
+    let expected = suite_file("expected.txt");
+    let cases: Vec<(&str, bool)> = expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [fqdn, "deny"] => (fqdn, false),
+            [fqdn, "permit"] => (fqdn, true),
+            _ => panic!("expected.txt: {l:?}"),
+        })
+        .collect();
+    assert_eq!(cases.len(), 23, "every non-DNSSEC case");
+
+    let resolver = CaaResolver::with_server(dns.addr);
+    let mut wrong = Vec::new();
+    for (fqdn, may_issue) in cases {
+        let wildcard = fqdn.starts_with("*.");
+        let caa = match resolver.relevant(fqdn).await {
+            Ok(caa) => caa,
+            Err(e) => {
+                wrong.push(format!("{fqdn}: {e}"));
+                continue;
+            }
+        };
+        for id in &identifiers {
+            if caa.permits(id, wildcard) != may_issue {
+                wrong.push(format!(
+                    "{fqdn}: {id} {} (the suite: {}); CAA at {:?} permits {}",
+                    if may_issue {
+                        "may not issue"
+                    } else {
+                        "may issue"
+                    },
+                    if may_issue { "permit" } else { "deny" },
+                    caa.found_at,
+                    caa.permitted(wildcard)
+                ));
+                break;
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}\nknotd log:\n{}",
+        wrong.join("\n"),
+        dns.log()
+    );
+    // The deny cases deny because their records name another issuer, not
+    // because nothing could be read.
+    let deny = lookup(&dns, "big.basic.caatestsuite.com").await;
+    assert_eq!(deny.records.len(), 1001);
+    assert!(deny.permits("caatestsuite.com", false));
+}
+
+#[tokio::test]
+async fn caatestsuite_critical1_and_critical2_read_as_kdig_reads_them() {
+    // https://github.com/SSLMate/caatestsuite: `128` and `130
+    // caatestsuitedummyproperty "test"`, a critical tag nobody knows.
+    let dns = caatestsuite();
+    for (name, flags) in [("critical1", "128"), ("critical2", "130")] {
+        let fqdn = format!("{name}.basic.caatestsuite.com");
+        let caa = lookup(&dns, &fqdn).await;
+        assert_eq!(caa.found_at.as_deref(), Some(fqdn.as_str()));
+        let record = CaaRecord {
+            critical: true,
+            tag: "caatestsuitedummyproperty".into(),
+            value: "test".into(),
+        };
+        assert_eq!(caa.records, std::slice::from_ref(&record));
+        assert_eq!(caa.unknown_tags(), [&record]);
+        let Permitted::Nobody(why) = caa.permitted(false) else {
+            panic!("{fqdn}: {:?}", caa.permitted(false))
+        };
+        assert!(why.contains("caatestsuitedummyproperty"), "{why}");
+
+        // kdig, independent of hickory and of pinwarden, reads the same.
+        assert_eq!(
+            dns.kdig(&fqdn, "CAA"),
+            [format!("{flags} {} {:?}", record.tag, record.value)]
+        );
+    }
+}
+
+/// Tags RFC 8659 allows but hickory can't decode (16 to 255 octets), in
+/// every place a lookup meets them.
+fn long_tag_zones() -> Vec<Zone> {
+    let longest = "t".repeat(255);
+    let many: String = (1..=40)
+        .map(|i| format!("big CAA 0 issue \"ca{i:02}.issuers.example.net\"\n"))
+        .collect();
+    vec![
+        Zone::new(".", ""),
+        Zone::new(
+            "longtag.test",
+            &format!(
+                "@ CAA 0 {longest} \"not critical\"\n\
+                 @ CAA 0 contactemailaddress \"pki@longtag.test\"\n\
+                 @ CAA 0 issue \"letsencrypt.org\"\n\
+                 www A 192.0.2.1\n\
+                 {many}big CAA 0 sixteenoctettags \"\"\n\
+                 empty CAA 0 issue \"\"\n\
+                 empty CAA 0 anotherlongpropertytag \"\"\n\
+                 alias CNAME target.elsewhere.test.\n\
+                 hyphen CAA 0 is-sue \"x\"\n\
+                 short TYPE257 \\# 3 00 05 61"
+            ),
+        ),
+        Zone::new(
+            "elsewhere.test",
+            "target CAA 0 issue \"pki.goog\"\ntarget CAA 128 averyverylongcriticaltag \"x\"",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_long_non_critical_tag_does_not_fail_the_lookup() {
+    let dns = DnsServer::start(&long_tag_zones());
+    let caa = lookup(&dns, "www.longtag.test").await;
+    assert_eq!(caa.found_at.as_deref(), Some("longtag.test"));
+    assert_eq!(caa.records.len(), 3);
+    let longest = caa.records.iter().find(|r| r.tag.len() == 255);
+    assert!(
+        matches!(longest, Some(r) if !r.critical && r.value == "not critical"),
+        "{:?}",
+        caa.records
+    );
+    assert_eq!(ids(&caa.permitted(false)), set(&["letsencrypt.org"]));
+    assert_eq!(caa.unknown_tags().len(), 2);
+    // kdig agrees on the 255-octet tag.
+    let kdig = dns.kdig("longtag.test", "CAA");
+    assert!(
+        kdig.contains(&format!("0 {} \"not critical\"", "t".repeat(255))),
+        "{kdig:?}"
+    );
+
+    // Too big for UDP as well: read over TCP.
+    let big = lookup(&dns, "big.longtag.test").await;
+    assert_eq!(big.records.len(), 41);
+    assert!(big.permits("ca40.issuers.example.net", false));
+    assert!(!big.permits("letsencrypt.org", false));
+
+    // An empty value: `issue ""` names no CA.
+    let empty = lookup(&dns, "empty.longtag.test").await;
+    assert!(empty.records.iter().all(|r| r.value.is_empty()));
+    assert_eq!(ids(&empty.permitted(false)), set(&["<nobody>"]));
+
+    // Through an alias into another zone, with a critical long tag there.
+    let alias = lookup(&dns, "alias.longtag.test").await;
+    assert_eq!(alias.found_at.as_deref(), Some("target.elsewhere.test"));
+    let Permitted::Nobody(why) = alias.permitted(false) else {
+        panic!("{:?}", alias.permitted(false))
+    };
+    assert!(why.contains("averyverylongcriticaltag"), "{why}");
+}
+
+#[tokio::test]
+async fn malformed_caa_rdata_is_an_error_naming_the_domain_and_the_cause() {
+    let dns = DnsServer::start(&long_tag_zones());
+    let resolver = CaaResolver::with_server(dns.addr);
+    for (name, cause) in [
+        // RDATA `00 05 61`: a five-octet tag, one octet left.
+        ("short.longtag.test", "tag length is 5 but only 1"),
+        ("hyphen.longtag.test", "other than letters and digits"),
+    ] {
+        let err = resolver.relevant(&format!("www.{name}")).await.unwrap_err();
+        let Error::CaaLookup {
+            name: asked,
+            queried,
+            reason,
+        } = &err
+        else {
+            panic!("{name}: {err}")
+        };
+        assert_eq!(asked, &format!("www.{name}"));
+        assert_eq!(queried, name);
+        assert!(
+            reason.contains(&format!("CAA record 1 of {name} is malformed"))
+                && reason.contains(cause),
+            "{reason}"
+        );
+        assert!(err.to_string().contains("not the same as no CAA"), "{err}");
+    }
+}

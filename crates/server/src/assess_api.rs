@@ -20,10 +20,11 @@ use crate::{AppState, today};
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssessRequest {
-    /// A policy as TOML; the server's own when absent.
+    /// A policy as TOML; the server's own when absent (never `null`).
+    #[serde(default, deserialize_with = "crate::input::present")]
     policy: Option<String>,
     /// Radar scores to use instead of the facts', by dimension name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::input::radar_scores")]
     radar: BTreeMap<String, u8>,
     /// Add the radar as SVG (`radar_svg`) to the answer.
     #[serde(default)]

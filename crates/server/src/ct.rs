@@ -4,12 +4,13 @@
 use std::sync::{Arc, RwLock};
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use pinwarden_ct::monitor::Coverage;
 use pinwarden_ct::monitor::alert::Alert;
 use pinwarden_ct::monitor::notify::{BoxFuture, Sink};
 
+use crate::input::ApiQuery;
 use crate::{AppState, Store, problem};
 
 /// What the monitor task shares with the pages.
@@ -68,13 +69,20 @@ impl Sink for StoreSink {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct AlertQuery {
     limit: Option<i64>,
 }
 
 /// `GET /api/v1/ct/alerts?limit=N`: newest alerts first (default 100, at most 1000).
-pub(crate) async fn alerts(State(state): State<AppState>, Query(q): Query<AlertQuery>) -> Response {
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+pub(crate) async fn alerts(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<AlertQuery>,
+) -> Response {
+    let limit = q.limit.unwrap_or(100);
+    if let Some(refused) = crate::input::out_of_range("limit", limit, 1, 1000) {
+        return refused;
+    }
     match state.store.ct_alerts(limit).await {
         Ok(alerts) => Json(serde_json::json!({
             "monitoring": state.ct.is_some(),

@@ -7,6 +7,10 @@
 //!
 //! `request ==> policy (the loaded one, or the body's) ==> radar (+ overrides) ==> assess ==> JSON`
 
+// The OpenAPI document is one `json!` literal per part, deeper than the
+// macro's default recursion limit allows.
+#![recursion_limit = "256"]
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -15,8 +19,10 @@ use pinwarden_core::policy::Policy;
 
 mod assess_api;
 pub mod ct;
+mod input;
 mod manifest_api;
 pub mod manifests;
+pub(crate) mod metrics;
 mod openapi;
 mod pages;
 mod problem;

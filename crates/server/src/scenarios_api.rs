@@ -16,6 +16,7 @@ use crate::store::Scenario;
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SaveRequest {
+    #[serde(deserialize_with = "crate::input::radar_scores")]
     radar: BTreeMap<String, u8>,
 }
 

@@ -139,6 +139,7 @@ fn new_report(host: &str, fingerprint: &str, at: i64) -> NewReport {
         known_pins: "[]".into(),
         client_time: None,
         client_ip: None,
+        notes: "[]".into(),
     }
 }
 

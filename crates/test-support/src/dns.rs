@@ -168,6 +168,32 @@ impl DnsServer {
             answers: u16::from_be_bytes([buf[6], buf[7]]),
         })
     }
+
+    /// Asks the server with Debian's `kdig` (package `knot-dnsutils`), a DNS
+    /// client independent of hickory and of pinwarden: the records of the
+    /// answer in kdig's presentation format (`+short`), one a line.
+    ///
+    /// # Panics
+    /// When `kdig` is not installed (`./scripts/test` installs it) or fails.
+    pub fn kdig(&self, name: &str, qtype: &str) -> Vec<String> {
+        let out = Command::new("kdig")
+            .arg(format!("@{}", self.addr.ip()))
+            .args(["-p", &self.addr.port().to_string(), "+short", name, qtype])
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "can't run kdig ({e}): install Debian's `knot-dnsutils` package, or run \
+                     ./scripts/test, which installs it"
+                )
+            });
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "kdig {name} {qtype} failed: {}{stdout}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout.lines().map(|l| l.trim().to_owned()).collect()
+    }
 }
 
 impl Drop for DnsServer {

@@ -254,3 +254,51 @@ fn caa_lookup_failures_and_bad_input_exit_2_naming_the_cause() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("empty label"));
 }
+
+/// Issue 14: SSLMate's caatestsuite `critical1` and `critical2` (a critical
+/// 25-octet tag, which hickory 0.26 can't decode) ended in a lookup error,
+/// exit 2; they are verdicts: no CA may issue.
+#[test]
+fn caa_gives_a_verdict_for_caatestsuites_long_critical_tags() {
+    let suite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../probe/testdata/caatestsuite");
+    let zone = std::fs::read_to_string(suite.join("caatestsuite.com.zone")).unwrap();
+    let dns = DnsServer::start(&[Zone::new(".", ""), Zone::raw("caatestsuite.com", &zone)]);
+    let out = pinwarden()
+        .args([
+            "caa",
+            "critical1.basic.caatestsuite.com",
+            "critical2.basic.caatestsuite.com",
+            "--dns-server",
+            &dns.addr.to_string(),
+            "--ca",
+            "letsencrypt.org",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for n in ["critical1", "critical2"] {
+        let name = format!("{n}.basic.caatestsuite.com");
+        for line in [
+            format!("relevant CAA RRset at {name}:"),
+            format!(
+                "  {name}: no CA may issue (critical property \"caatestsuitedummyproperty\" is not understood)"
+            ),
+            format!("! letsencrypt.org may not issue for {name}: CAA permits no CA"),
+        ] {
+            assert!(stdout.contains(&line), "{line:?} in:\n{stdout}");
+        }
+    }
+    assert_eq!(
+        stdout
+            .matches("unknown tag caatestsuitedummyproperty \"test\" (critical: no CA may issue)")
+            .count(),
+        2,
+        "{stdout}"
+    );
+}

@@ -251,3 +251,62 @@ except jsonschema.ValidationError:
         + 1;
     assert_eq!(located, Some(branch as u64));
 }
+
+/// The SARIF log is valid for Microsoft's own validator, with the policy
+/// named by an absolute path (a `file:` URI) or a relative one with spaces
+/// and `#` (a percent-encoded reference against `%SRCROOT%`); issue 14.
+#[test]
+fn sarif_multitool_finds_no_errors_or_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("policy dir");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::copy(EXAMPLE, nested.join("pin warden#1.toml")).unwrap();
+    for (name, cwd, policy) in [
+        (
+            "absolute",
+            dir.path().to_path_buf(),
+            nested.join("pin warden#1.toml"),
+        ),
+        (
+            "relative",
+            dir.path().to_path_buf(),
+            "policy dir/pin warden#1.toml".into(),
+        ),
+    ] {
+        let out = pinwarden()
+            .current_dir(&cwd)
+            .arg("lint")
+            .arg(&policy)
+            .args(["--format", "sarif", "--today", "2026-11-29"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let log = write(dir.path(), &format!("{name}.sarif"), &out.stdout);
+        let problems = crate::support::sarif_multitool(&log);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let location =
+            &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        match name {
+            "absolute" => assert!(
+                location["uri"].as_str().unwrap().starts_with("file:///")
+                    && location["uri"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with("/policy%20dir/pin%20warden%231.toml"),
+                "{location}"
+            ),
+            _ => {
+                assert_eq!(location["uri"], "policy%20dir/pin%20warden%231.toml");
+                assert_eq!(location["uriBaseId"], "%SRCROOT%");
+                let root = doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+                    .as_str()
+                    .unwrap();
+                assert!(
+                    root.starts_with("file:///") && root.ends_with('/'),
+                    "{root}"
+                );
+            }
+        }
+    }
+}

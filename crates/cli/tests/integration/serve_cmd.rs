@@ -326,3 +326,55 @@ fn a_database_it_cannot_open_is_an_input_error() {
         ))
         .stderr(predicates::str::contains("hunter2").not());
 }
+
+/// `/metrics` passes `promtool check metrics` (HELP on every family, valid
+/// names and types), and every family the README lists is there from
+/// start-up, at zero, before any report arrives (issue 14).
+#[test]
+fn metrics_pass_promtool_and_exist_from_start_up() {
+    require("curl");
+    require("promtool");
+    let server = start();
+    let (code, body) = curl(&format!("{}/metrics", server.url));
+    assert_eq!(code, "200", "{body}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "metrics.txt", &body);
+    let out = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    for family in [
+        "pinwarden_reports_accepted_total",
+        "pinwarden_reports_rejected_total",
+        "pinwarden_reports_deduplicated_total",
+        "pinwarden_report_queue_depth",
+        "pinwarden_report_store_seconds",
+        "pinwarden_reports_dedup_remembered",
+        "pinwarden_reports_dedup_untracked_total",
+    ] {
+        assert!(
+            body.contains(&format!("# HELP {family} ")),
+            "{family} has no HELP:\n{body}"
+        );
+        let short = family
+            .trim_start_matches("pinwarden_reports")
+            .trim_start_matches("pinwarden_");
+        assert!(
+            readme.contains(family) || readme.contains(short),
+            "README doesn't list {family}"
+        );
+    }
+    assert!(
+        body.contains("pinwarden_reports_rejected_total{reason=\"rate\"} 0"),
+        "{body}"
+    );
+}

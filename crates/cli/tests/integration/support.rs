@@ -90,3 +90,33 @@ pub(crate) fn sarif_schema() -> PathBuf {
     );
     schema
 }
+
+/// Microsoft's SARIF multitool (`@microsoft/sarif-multitool`, installed in
+/// tests/tools by ./scripts/test): validates `log` and returns every error
+/// and warning it reports (an empty list when the log is clean).
+pub(crate) fn sarif_multitool(log: &Path) -> Vec<String> {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/tools/node_modules/.bin/sarif-multitool");
+    assert!(
+        tool.exists(),
+        "the SARIF multitool is not installed in tests/tools: run ./scripts/test, which installs it"
+    );
+    let out_dir = tempfile::tempdir().expect("a temporary directory");
+    let out = Command::new(&tool)
+        .arg("validate")
+        .arg(log)
+        .arg("-o")
+        .arg(out_dir.path().join("validation.sarif"))
+        .output()
+        .expect("run the SARIF multitool");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && text.contains("Analysis completed successfully"),
+        "the SARIF multitool failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .filter(|l| l.contains(": error ") || l.contains(": warning "))
+        .map(str::to_owned)
+        .collect()
+}

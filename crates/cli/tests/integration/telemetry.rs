@@ -1,5 +1,6 @@
 //! Pin-failure reports into `pinwarden serve`: the three shapes, classes,
-//! duplicates, bad input, rate limits, metrics, the page; on SQLite and
+//! duplicates, bad input, rate limits, metrics, the page; real clients'
+//! reports with their platform and normalisation notes; on SQLite and
 //! PostgreSQL; and no acknowledged report lost to a kill -9.
 
 use std::io::{Read as _, Write as _};
@@ -189,6 +190,153 @@ fn reports_on_sqlite() {
 fn reports_on_postgres() {
     let db = pinwarden_test_support::PostgresDb::create();
     telemetry_lifecycle(&db.url);
+}
+
+/// A report as a real client builds it: crates/core/testdata/reports
+/// (README.md there says how each was made).
+fn real_report(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../core/testdata/reports/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn quirks(answer: &serde_json::Value) -> Vec<&str> {
+    answer["notes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no notes: {answer}"))
+        .iter()
+        .map(|n| n["quirk"].as_str().unwrap())
+        .collect()
+}
+
+/// Issue 14: TrustKit (iOS), TrustKit-Android and RFC 7469 reports are taken
+/// as those clients send them (TrustKit-Android streams the body chunked);
+/// the answer and the reports API carry the normalised platform and what
+/// was done with each quirk; a TrustKit-Android device at UTC-8 reporting on
+/// a leaf issued three hours ago is not taken for a skewed clock.
+fn real_clients_reports(database: &str) {
+    require("curl");
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_serving(database, &[]);
+    let send = |name: &str, body: &[u8]| {
+        let file = write(dir.path(), name, body);
+        let (code, answer) = curl(&format!(
+            "-X POST -H 'content-type: application/json' -H 'transfer-encoding: chunked' \
+             --data-binary @'{}' {}/v1/reports",
+            file.display(),
+            server.url
+        ));
+        assert_eq!(code, "202", "{name}: {answer}");
+        serde_json::from_str::<serde_json::Value>(&answer).unwrap()
+    };
+    for (name, platform, noted) in [
+        ("trustkit-ios.json", "ios", &["port-unknown"][..]),
+        (
+            "trustkit-android.json",
+            "android",
+            &["port-unknown", "zone-unknown"][..],
+        ),
+        (
+            "trustkit-android-fa.json",
+            "android",
+            &["port-unknown", "locale-digits", "zone-unknown"][..],
+        ),
+        ("rfc7469.json", "unknown", &[][..]),
+    ] {
+        let answer = send(name, &real_report(name));
+        assert_eq!(answer["platform"], platform, "{name}: {answer}");
+        assert_eq!(quirks(&answer), noted, "{name}: {answer}");
+    }
+
+    // TrustKit-Android at UTC-8, now, on a leaf issued three hours ago.
+    let now = time::OffsetDateTime::now_utc();
+    let proxy = Ca::root("Totally Legit Proxy CA", KeyKind::EcdsaP256);
+    let leaf = proxy.leaf_valid(
+        &["auth.northwind.example"],
+        KeyKind::EcdsaP256,
+        now - time::Duration::hours(3),
+        now + time::Duration::days(90),
+    );
+    let local = (now - time::Duration::hours(8))
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap();
+    let mut fresh: serde_json::Value =
+        serde_json::from_slice(&real_report("trustkit-android.json")).unwrap();
+    fresh["hostname"] = "auth.northwind.example".into();
+    fresh["date-time"] = local.into();
+    fresh["served-certificate-chain"] = json!([leaf.pem, proxy.pem]);
+    fresh["validated-certificate-chain"] = fresh["served-certificate-chain"].clone();
+    let answer = send("fresh.json", fresh.to_string().as_bytes());
+    assert_eq!(answer["class"], "possible-interception", "{answer}");
+    assert_eq!(quirks(&answer), ["port-unknown", "zone-unknown"]);
+
+    let (code, samples) = curl(&format!(
+        "'{}/api/v1/reports?host=auth.northwind.example'",
+        server.url
+    ));
+    assert_eq!(code, "200", "{samples}");
+    let samples: serde_json::Value = serde_json::from_str(&samples).unwrap();
+    let fresh = &samples[0];
+    assert_eq!(fresh["platform"], "android", "{samples}");
+    assert_eq!(fresh["port"], serde_json::Value::Null, "{samples}");
+    assert_eq!(fresh["class"], "possible-interception", "{samples}");
+    assert_eq!(quirks(fresh), ["port-unknown", "zone-unknown"]);
+    assert_eq!(fresh["notes"][1]["field"], "date-time", "{samples}");
+
+    // Every stored report has its platform; the two TrustKit-Android
+    // reports of one failure are one row counted twice.
+    let (_, all) = curl(&format!("'{}/api/v1/reports?limit=50'", server.url));
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let mut seen: Vec<(String, String, serde_json::Value, i64)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["host"].as_str().unwrap().to_owned(),
+                r["platform"].as_str().unwrap().to_owned(),
+                r["port"].clone(),
+                r["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(
+        seen,
+        [
+            (
+                "api.northwind.example".into(),
+                "android".into(),
+                json!(null),
+                2
+            ),
+            ("api.northwind.example".into(), "ios".into(), json!(null), 1),
+            (
+                "auth.northwind.example".into(),
+                "android".into(),
+                json!(null),
+                1
+            ),
+            ("www.example.com".into(), "unknown".into(), json!(443), 1),
+        ],
+        "{all}"
+    );
+}
+
+#[test]
+fn real_clients_reports_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    real_clients_reports(&format!("sqlite://{}/pw.db", data.path().display()));
+}
+
+#[test]
+fn real_clients_reports_on_postgres() {
+    let db = pinwarden_test_support::PostgresDb::create();
+    real_clients_reports(&db.url);
 }
 
 #[test]

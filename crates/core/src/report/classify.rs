@@ -1,6 +1,7 @@
 //! What a pin failure most likely is, from the report and the policy.
 //!
-//! In order: the client's clock is off; the pin set it held has expired; the
+//! In order: the client's clock is off (by more than a time in an unknown
+//! zone can explain); the pin set it held has expired; the
 //! failure isn't about pins (the chain has a key the client itself pinned);
 //! a routine rotation the pins didn't follow (a key the policy knows, or an
 //! issuer among the organisation's CAs); a host no pin set covers
@@ -66,29 +67,36 @@ fn class(class: FailureClass, reason: String) -> Classification {
 /// Classifies `report`, received at `now`, against `policy`.
 pub fn classify(report: &PinReport, policy: &Policy, now: OffsetDateTime) -> Classification {
     if let Some(t) = report.client_time {
-        let skew = t - now;
-        if skew.abs() > Duration::days(1) {
+        // A time in an unknown zone (TrustKit-Android) stands for a span
+        // of instants: the clock is off only by as much as no instant of
+        // the span explains.
+        let (earliest, latest) = t.bounds();
+        let (at_least, zone) = match t.instant() {
+            Some(_) => ("", ""),
+            None => ("at least ", ", whatever its zone"),
+        };
+        let (skew, direction) = if earliest > now {
+            (earliest - now, "ahead of")
+        } else {
+            (now - latest, "behind")
+        };
+        if skew > Duration::days(1) {
             return class(
                 FailureClass::ClockSkew,
                 format!(
-                    "the client's clock is {} hours {} the server's",
-                    skew.whole_hours().abs(),
-                    if skew.is_positive() {
-                        "ahead of"
-                    } else {
-                        "behind"
-                    }
+                    "the client's clock is {at_least}{} hours {direction} the server's{zone}",
+                    skew.whole_hours()
                 ),
             );
         }
         if let Some(leaf) = report.chain.first()
-            && (t < leaf.not_before || t > leaf.not_after)
+            && (latest < leaf.not_before || earliest > leaf.not_after)
             && now >= leaf.not_before
             && now <= leaf.not_after
         {
             return class(
                 FailureClass::ClockSkew,
-                "the leaf is valid now but not at the client's time".into(),
+                format!("the leaf is valid now but not at the client's time{zone}"),
             );
         }
     }

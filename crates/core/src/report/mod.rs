@@ -1,18 +1,20 @@
 //! Pin-failure reports from clients, in the three shapes pinwarden takes:
 //! RFC 7469 §3 violation reports, TrustKit's (iOS and Android field sets),
 //! and pinwarden-rustls' (TrustKit's plus manifest version and cohort). Each
-//! is checked strictly and normalised into one [`PinReport`].
+//! is checked strictly and normalised into one [`PinReport`]; what the
+//! parser did with a real client's quirk (`quirk.rs`) is noted in it.
 //!
-//! `bytes ==> size and UTF-8 checks ==> JSON (depth-limited by serde_json) ==> shape ==> fields checked ==> chain parsed ==> PinReport`
+//! `bytes ==> size and UTF-8 checks ==> JSON (depth-limited by serde_json) ==> shape ==> fields checked (quirks noted) ==> chain parsed ==> PinReport`
 
 use std::fmt;
 
 mod classify;
+mod quirk;
 
 pub use classify::{Classification, FailureClass, classify};
+pub use quirk::{ClientTime, Note, Platform, Quirk};
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use x509_parser::certificate::Validity;
 use x509_parser::prelude::FromDer as _;
@@ -77,16 +79,17 @@ pub struct PinReport {
     pub format: ReportFormat,
     /// The host the client connected to (lowercase).
     pub host: String,
-    /// The port.
-    pub port: u16,
+    /// The port, when the client knew it (TrustKit sends 0 when it
+    /// doesn't: see [`Quirk::PortUnknown`]).
+    pub port: Option<u16>,
     /// The pin-set entry that applied (`noted-hostname`).
     pub noted_hostname: Option<String>,
     /// The app (`app-bundle-id`), when the client says.
     pub app: Option<String>,
     /// Its version.
     pub app_version: Option<String>,
-    /// Its platform (`IOS`, `ANDROID`, `rust`…).
-    pub platform: Option<String>,
+    /// Its platform, normalised from `app-platform`.
+    pub platform: Platform,
     /// The manifest version in force (pinwarden clients).
     pub manifest_version: Option<u64>,
     /// The client's rollout cohort (pinwarden clients).
@@ -101,8 +104,9 @@ pub struct PinReport {
     /// The pins the client held.
     pub known_pins: Vec<SpkiPin>,
     /// When the failure happened, by the client's clock.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub client_time: Option<OffsetDateTime>,
+    pub client_time: Option<ClientTime>,
+    /// What was done with each quirk of the client's report, in field order.
+    pub notes: Vec<Note>,
 }
 
 /// Why a report is refused.
@@ -263,20 +267,22 @@ pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
         return bad(format!("a JSON object, not {}", kind(&value)));
     };
 
-    let platform = string(&o, "app-platform", 64)?.map(str::to_owned);
+    let mut notes = Vec::new();
+    let raw_platform = string(&o, "app-platform", 64)?;
     let is_pinwarden = o.contains_key("pinwarden-manifest-version")
         || o.contains_key("pinwarden-cohort")
-        || platform.as_deref() == Some("rust");
+        || raw_platform == Some("rust");
     let format = if is_pinwarden {
         ReportFormat::Pinwarden
     } else if o.contains_key("app-bundle-id") {
-        match platform.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        match raw_platform.map(str::to_ascii_uppercase).as_deref() {
             Some("ANDROID") => ReportFormat::TrustkitAndroid,
             _ => ReportFormat::TrustkitIos,
         }
     } else {
         ReportFormat::Rfc7469
     };
+    let platform = quirk::platform(raw_platform, format, &mut notes);
 
     let Some(host) = string(&o, "hostname", 253)? else {
         return bad("hostname: missing");
@@ -286,11 +292,14 @@ pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
         return bad(format!("hostname: {host:?} is not a host name"));
     }
     let port = match integer(&o, "port")? {
-        Some(p) => u16::try_from(p)
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| ReportError(format!("port: {p} is not a TCP port")))?,
-        None if format == ReportFormat::Rfc7469 => 443,
+        Some(0) => quirk::port_zero(format, &mut notes),
+        Some(p) => Some(
+            u16::try_from(p)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| ReportError(format!("port: {p} is not a TCP port")))?,
+        ),
+        None if format == ReportFormat::Rfc7469 => quirk::port_missing(&mut notes),
         None => return bad("port: missing"),
     };
     let noted_hostname = string(&o, "noted-hostname", 253)?.map(str::to_ascii_lowercase);
@@ -314,10 +323,7 @@ pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
     let enforced = boolean(&o, "enforce-pinning")?;
     boolean(&o, "include-subdomains")?;
     let client_time = match string(&o, "date-time", 64)? {
-        Some(t) => Some(
-            OffsetDateTime::parse(t, &Rfc3339)
-                .map_err(|e| ReportError(format!("date-time: {t:?}: {e}")))?,
-        ),
+        Some(t) => Some(quirk::client_time(t, format, &mut notes)?),
         None => None,
     };
 
@@ -353,5 +359,6 @@ pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
         chain,
         known_pins,
         client_time,
+        notes,
     })
 }

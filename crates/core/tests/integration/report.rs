@@ -1,12 +1,17 @@
-//! Pin-failure reports: the three shapes parsed, bad ones refused with the
-//! field and the cause, and each failure class recognised.
+//! Pin-failure reports: the three shapes parsed, real clients' reports
+//! (testdata/reports, built as TrustKit, TrustKit-Android and RFC 7469 build
+//! them) accepted with their quirks noted, bad ones refused with the field
+//! and the cause, and each failure class recognised.
 
 use pinwarden_core::SpkiPin;
 use pinwarden_core::policy::Policy;
-use pinwarden_core::report::{FailureClass, ReportFormat, classify, parse_report};
+use pinwarden_core::report::{
+    ClientTime, FailureClass, Platform, Quirk, ReportFormat, classify, parse_report,
+};
 use pinwarden_test_support::{Ca, KeyKind};
 use serde_json::json;
 use time::OffsetDateTime;
+use time::macros::datetime;
 
 fn policy(pinned: &Ca, known_backup: &[u8]) -> Policy {
     Policy::parse(&format!(
@@ -88,7 +93,8 @@ fn the_three_shapes_are_read() {
     android["served-certificate-chain"] = json!([leaf.pem]);
     let android = parse_report(android.to_string().as_bytes()).unwrap();
     assert_eq!(android.format, ReportFormat::TrustkitAndroid);
-    assert_eq!(android.port, 8443);
+    assert_eq!(android.port, Some(8443));
+    assert_eq!(android.platform, Platform::Android);
 
     let mut ours = trustkit("api.example.com", &[&leaf.pem], &[&ca.spki]);
     ours["app-platform"] = "rust".into();
@@ -96,6 +102,7 @@ fn the_three_shapes_are_read() {
     ours["pinwarden-cohort"] = 42.into();
     let ours = parse_report(ours.to_string().as_bytes()).unwrap();
     assert_eq!(ours.format, ReportFormat::Pinwarden);
+    assert_eq!(ours.platform, Platform::Rust);
     assert_eq!((ours.manifest_version, ours.cohort), (Some(7), Some(42)));
 
     // RFC 7469 §3's example fields.
@@ -149,6 +156,7 @@ fn bad_reports_are_refused_with_the_field_and_the_cause() {
             "hostname: a string, not a number",
         ),
         (with("port", 70_000.into()), "not a TCP port"),
+        (with("port", (-1).into()), "port: -1 is not a TCP port"),
         (with("port", json!([443])), "port: a number, not an array"),
         (without("port"), "port: missing"),
         (with("date-time", "yesterday".into()), "date-time"),
@@ -229,7 +237,7 @@ fn failures_are_classified_with_reasons() {
 
     // The client's clock is two days ahead.
     let mut skewed = report("api.example.com", &rogue, &[&pinned.spki]);
-    skewed.client_time = Some(now + time::Duration::days(2));
+    skewed.client_time = Some(ClientTime::At(now + time::Duration::days(2)));
     let c = classify(&skewed, &policy, now);
     assert_eq!(c.class, FailureClass::ClockSkew, "{}", c.reason);
     assert!(c.reason.contains("48 hours ahead"), "{}", c.reason);
@@ -246,4 +254,295 @@ fn failures_are_classified_with_reasons() {
     let c = classify(&report("elsewhere.example.net", &rogue, &[]), &policy, now);
     assert_eq!(c.class, FailureClass::Misconfiguration, "{}", c.reason);
     assert!(c.reason.contains("no pin set"), "{}", c.reason);
+}
+
+/// A fixture of testdata/reports (see its README for how each was built).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/testdata/reports/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn pin(base64: &str) -> SpkiPin {
+    format!("sha256/{base64}").parse().unwrap()
+}
+
+// The fixtures' keys, hashed with openssl (README.md).
+const LEAF: &str = "RytxtjcMoAHOfW6nqaRY51VmAHHWp0m7BOLQBMz3ZZM=";
+const ISSUING: &str = "L0sxW3Rh8PjjXMpIPzUe7UKrIT98GktOV1ByX2/X2Dg=";
+const ROOT: &str = "7dzy69QYthK5t0aIE1jN8CGDjFyJixKT9eP8aulQT6A=";
+const PINNED: &str = "5t4xSvx4arnSZXRrWBxktjhhFTNa12U/md9BETGSdMA=";
+const BACKUP: &str = "Qfo6Fi4n7tBNSYDiuAXXe4V9wfv4kkperU8jlyrnua0=";
+/// Google Internet Authority G2, the certificate of RFC 7469's example.
+const GIAG2: &str = "7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=";
+
+/// The pin set the fixtures' app holds: neither key is in the served chain.
+fn northwind() -> Policy {
+    Policy::parse(&format!(
+        r#"
+[[pinset]]
+id = "api"
+hosts = ["api.northwind.example"]
+enforce = true
+expires = 2099-01-01
+
+[[pinset.pins]]
+pin = "sha256/{PINNED}"
+
+[[pinset.pins]]
+pin = "sha256/{BACKUP}"
+role = "backup"
+"#
+    ))
+    .unwrap()
+}
+
+fn quirks(report: &pinwarden_core::report::PinReport) -> Vec<(&str, Quirk)> {
+    report
+        .notes
+        .iter()
+        .map(|n| (n.field.as_ref(), n.quirk))
+        .collect()
+}
+
+/// Issue 14: every real client's report, as the client builds it, is taken.
+#[test]
+fn real_clients_reports_are_accepted_with_their_quirks_noted() {
+    // TrustKit 3 on iOS: port 0, CRLF-wrapped PEM, escaped slashes, the
+    // anchor in the validated chain.
+    let ios = parse_report(&fixture("trustkit-ios.json")).unwrap();
+    assert_eq!(ios.format, ReportFormat::TrustkitIos);
+    assert_eq!(ios.platform, Platform::Ios);
+    assert_eq!(ios.host, "api.northwind.example");
+    assert_eq!(ios.noted_hostname.as_deref(), Some("northwind.example"));
+    assert_eq!(ios.app.as_deref(), Some("com.northwind.mobile"));
+    assert_eq!(ios.port, None);
+    assert_eq!(quirks(&ios), [("port", Quirk::PortUnknown)]);
+    let pins: Vec<_> = ios.chain.iter().map(|c| c.pin).collect();
+    assert_eq!(pins, [pin(LEAF), pin(ISSUING), pin(ROOT)]);
+    assert_eq!(ios.known_pins, [pin(PINNED), pin(BACKUP)]);
+    assert_eq!(
+        ios.client_time,
+        Some(ClientTime::At(datetime!(2026-03-01 12:00 UTC)))
+    );
+    assert_eq!((ios.validation_result, ios.enforced), (Some(1), Some(true)));
+
+    // TrustKit-Android at UTC-8: port 0, local time with a literal Z,
+    // LF-wrapped PEM at 76 columns.
+    let android = parse_report(&fixture("trustkit-android.json")).unwrap();
+    assert_eq!(android.format, ReportFormat::TrustkitAndroid);
+    assert_eq!(android.platform, Platform::Android);
+    assert_eq!(android.port, None);
+    assert_eq!(
+        quirks(&android),
+        [
+            ("port", Quirk::PortUnknown),
+            ("date-time", Quirk::ZoneUnknown)
+        ]
+    );
+    assert_eq!(
+        android.client_time,
+        Some(ClientTime::Local(datetime!(2026-03-01 04:00)))
+    );
+    let pins: Vec<_> = android.chain.iter().map(|c| c.pin).collect();
+    assert_eq!(pins, [pin(LEAF), pin(ISSUING)]);
+    assert_eq!(android.known_pins, [pin(PINNED), pin(BACKUP)]);
+
+    // The same with a Persian locale: the date in Extended Arabic-Indic
+    // digits, 15:30 in Tehran.
+    let fa = parse_report(&fixture("trustkit-android-fa.json")).unwrap();
+    assert_eq!(
+        quirks(&fa),
+        [
+            ("port", Quirk::PortUnknown),
+            ("date-time", Quirk::LocaleDigits),
+            ("date-time", Quirk::ZoneUnknown)
+        ]
+    );
+    assert_eq!(
+        fa.client_time,
+        Some(ClientTime::Local(datetime!(2026-03-01 15:30)))
+    );
+    assert!(
+        fa.notes[1].detail.contains("2026-03-01T15:30:00Z"),
+        "{:?}",
+        fa.notes
+    );
+
+    // RFC 7469 §3's example, completed.
+    let hpkp = parse_report(&fixture("rfc7469.json")).unwrap();
+    assert_eq!(hpkp.format, ReportFormat::Rfc7469);
+    assert_eq!(hpkp.platform, Platform::Unknown);
+    assert_eq!(
+        (hpkp.host.as_str(), hpkp.port),
+        ("www.example.com", Some(443))
+    );
+    assert!(hpkp.notes.is_empty(), "{:?}", hpkp.notes);
+    assert_eq!(hpkp.chain.len(), 1);
+    assert_eq!(hpkp.chain[0].pin, pin(GIAG2));
+    assert!(
+        hpkp.chain[0]
+            .subject
+            .contains("Google Internet Authority G2")
+    );
+    assert_eq!(
+        hpkp.known_pins,
+        [
+            pin("d6qzRu9zOECb90Uez27xWltNsj0e1Md7GkYYkVoZWmM="),
+            pin("E9CZ9INDbd+2eRQozYqqbQ2yXLVKB9+xcprMF+44U1g=")
+        ]
+    );
+    assert_eq!(
+        hpkp.client_time,
+        Some(ClientTime::At(datetime!(2014-04-06 13:00:50 UTC)))
+    );
+}
+
+#[test]
+fn port_zero_and_platforms_are_normalised() {
+    let report = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&fixture("trustkit-ios.json")).unwrap();
+        edit(&mut v);
+        parse_report(v.to_string().as_bytes()).unwrap()
+    };
+    let r = report(&|v| v["port"] = 8443.into());
+    assert_eq!((r.port, r.notes.len()), (Some(8443), 0));
+    let r = report(&|v| v["app-platform"] = "tvOS".into());
+    assert_eq!(r.platform, Platform::Tvos);
+    let r = report(&|v| v["app-platform"] = "WINDOWS".into());
+    assert_eq!(r.platform, Platform::Unknown);
+    assert_eq!(
+        quirks(&r),
+        [
+            ("app-platform", Quirk::PlatformUnknown),
+            ("port", Quirk::PortUnknown)
+        ]
+    );
+    assert!(r.notes[0].detail.contains("WINDOWS"));
+
+    // RFC 7469 is about HTTPS: no port, or 0, is 443.
+    let hpkp = |edit: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
+        let mut v: serde_json::Value = serde_json::from_slice(&fixture("rfc7469.json")).unwrap();
+        edit(v.as_object_mut().unwrap());
+        parse_report(v.to_string().as_bytes()).unwrap()
+    };
+    for r in [
+        hpkp(&|o| drop(o.remove("port"))),
+        hpkp(&|o| drop(o.insert("port".into(), 0.into()))),
+    ] {
+        assert_eq!(r.port, Some(443));
+        assert_eq!(quirks(&r), [("port", Quirk::PortHttps)]);
+    }
+}
+
+/// Issue 14: a TrustKit-Android device at UTC-8 reporting three hours after
+/// the leaf was issued wrote 04:00 "Z", five hours before the leaf's
+/// notBefore; read as UTC that was clock skew.
+#[test]
+fn trustkit_android_local_time_on_a_fresh_leaf_is_not_clock_skew() {
+    let policy = northwind();
+    let now = datetime!(2026-03-01 12:00:05 UTC);
+    let android = parse_report(&fixture("trustkit-android.json")).unwrap();
+    let c = classify(&android, &policy, now);
+    assert_ne!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+    assert_eq!(c.class, FailureClass::PossibleInterception, "{}", c.reason);
+    let fa = parse_report(&fixture("trustkit-android-fa.json")).unwrap();
+    assert_ne!(classify(&fa, &policy, now).class, FailureClass::ClockSkew);
+
+    // The same wall-clock time from a client that says it is UTC is skew.
+    let mut ios: serde_json::Value = serde_json::from_slice(&fixture("trustkit-ios.json")).unwrap();
+    ios["date-time"] = "2026-03-01T04:00:00Z".into();
+    let ios = parse_report(ios.to_string().as_bytes()).unwrap();
+    let c = classify(&ios, &policy, now);
+    assert_eq!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+}
+
+#[test]
+fn a_genuinely_skewed_clock_is_still_clock_skew() {
+    let policy = northwind();
+    let now = datetime!(2026-03-01 12:00:05 UTC);
+    let android_at = |local: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&fixture("trustkit-android.json")).unwrap();
+        v["date-time"] = local.into();
+        classify(
+            &parse_report(v.to_string().as_bytes()).unwrap(),
+            &policy,
+            now,
+        )
+    };
+    // Three days behind: no zone explains it.
+    let c = android_at("2026-02-26T04:00:00Z");
+    assert_eq!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+    assert!(
+        c.reason.contains("at least 68 hours behind") && c.reason.contains("whatever its zone"),
+        "{}",
+        c.reason
+    );
+    // More than a day ahead of every zone.
+    let c = android_at("2026-03-03T08:00:00Z");
+    assert_eq!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+    assert!(c.reason.contains("ahead of"), "{}", c.reason);
+    // Within a day, but before the leaf's notBefore in every zone.
+    let c = android_at("2026-02-28T16:00:00Z");
+    assert_eq!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+    assert!(
+        c.reason.contains("not at the client's time"),
+        "{}",
+        c.reason
+    );
+    // Late in the day at UTC+14 is still the same failure, not skew.
+    let c = android_at("2026-03-02T01:59:00Z");
+    assert_ne!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+
+    // An exact time a day and a half off.
+    let mut ios: serde_json::Value = serde_json::from_slice(&fixture("trustkit-ios.json")).unwrap();
+    ios["date-time"] = "2026-02-28T00:00:00Z".into();
+    let c = classify(
+        &parse_report(ios.to_string().as_bytes()).unwrap(),
+        &policy,
+        now,
+    );
+    assert_eq!(c.class, FailureClass::ClockSkew, "{}", c.reason);
+    assert!(c.reason.contains("36 hours behind"), "{}", c.reason);
+}
+
+#[test]
+fn quirky_fields_that_are_still_wrong_are_refused() {
+    let android: serde_json::Value =
+        serde_json::from_slice(&fixture("trustkit-android.json")).unwrap();
+    for (date, needle) in [
+        ("yesterdayZ", "date-time: \"yesterdayZ\""),
+        ("2026-02-30T04:00:00Z", "date-time"),
+        ("2026-03-01T25:00:00Z", "date-time"),
+        ("٢٠٢٦-٠٣-٠١T٠٤:٠٠Z", "date-time"),
+        ("", "date-time"),
+    ] {
+        let mut v = android.clone();
+        v["date-time"] = date.into();
+        let e = parse_report(v.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(needle), "{date}: {e}");
+    }
+}
+
+/// Attacker-reachable input: every prefix of each real report, and each
+/// with a byte flipped, is an answer (mostly an error), never a panic.
+#[test]
+fn damaged_real_reports_are_refused_not_panicked_on() {
+    for name in [
+        "trustkit-ios.json",
+        "trustkit-android.json",
+        "trustkit-android-fa.json",
+        "rfc7469.json",
+    ] {
+        let body = fixture(name);
+        for cut in (0..body.len()).step_by(11) {
+            let _ = parse_report(&body[..cut]);
+            let mut flipped = body.clone();
+            flipped[cut] ^= 0x20;
+            let _ = parse_report(&flipped);
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod api;
 mod download;
 pub mod evaluate;
 pub mod notify;
+pub mod policy;
 pub mod scan;
 pub mod state;
 

@@ -109,6 +109,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "reports_dedup_in_memory",
         include_str!("../../migrations/sqlite/0005_reports_dedup_in_memory.sql"),
     ),
+    (
+        6,
+        "report_notes",
+        include_str!("../../migrations/sqlite/0006_report_notes.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -136,6 +141,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "reports_dedup_in_memory",
         include_str!("../../migrations/postgres/0005_reports_dedup_in_memory.sql"),
+    ),
+    (
+        6,
+        "report_notes",
+        include_str!("../../migrations/postgres/0006_report_notes.sql"),
     ),
 ];
 

@@ -16,13 +16,14 @@ pub struct NewReport {
     pub app: Option<String>,
     /// Host.
     pub host: String,
-    /// Port.
+    /// Port; 0 when the client didn't know it (0 is no TCP port, and the
+    /// column predates unknown ports).
     pub port: i64,
     /// Shape (`rfc7469`, `trustkit-ios`…).
     pub format: String,
     /// App version.
     pub app_version: Option<String>,
-    /// Platform.
+    /// Platform, normalised (`ios`, `android`, `rust`, `unknown`…).
     pub platform: Option<String>,
     /// Manifest version.
     pub manifest_version: Option<i64>,
@@ -40,10 +41,12 @@ pub struct NewReport {
     pub chain: String,
     /// JSON of the known pins.
     pub known_pins: String,
-    /// The client's time, Unix seconds.
+    /// The client's time, Unix seconds (none when its zone is unknown).
     pub client_time: Option<i64>,
     /// The client's address, when kept.
     pub client_ip: Option<String>,
+    /// JSON of the normalisation notes (field, quirk, detail).
+    pub notes: String,
 }
 
 /// A stored report (one row: a failure and how often it was seen).
@@ -61,12 +64,16 @@ pub struct StoredReport {
     pub app: Option<String>,
     /// Host.
     pub host: String,
-    /// Port.
+    /// Port: `null` in JSON when the client didn't know it (stored as 0).
+    #[serde(serialize_with = "port_or_null")]
     pub port: i64,
     /// Shape.
     pub format: String,
     /// App version.
     pub app_version: Option<String>,
+    /// Platform, normalised (`ios`, `macos`, `tvos`, `watchos`, `android`,
+    /// `rust`, `unknown`).
+    pub platform: String,
     /// Manifest version.
     pub manifest_version: Option<i64>,
     /// Cohort.
@@ -79,6 +86,16 @@ pub struct StoredReport {
     pub chain: serde_json::Value,
     /// The client's pins.
     pub known_pins: serde_json::Value,
+    /// What was done with the report's quirks (JSON array of field, quirk,
+    /// detail).
+    pub notes: serde_json::Value,
+}
+
+fn port_or_null<S: serde::Serializer>(port: &i64, s: S) -> Result<S::Ok, S::Error> {
+    match port {
+        0 => s.serialize_none(),
+        p => s.serialize_some(p),
+    }
 }
 
 /// Which reports an aggregate or a sample covers.
@@ -159,7 +176,7 @@ impl Store {
         batch: &[NewReport],
         dedup_window_secs: i64,
     ) -> Result<Vec<bool>, StoreError> {
-        const COLUMNS: usize = 20;
+        const COLUMNS: usize = 21;
         const ROWS: usize = 200;
         let window = dedup_window_secs.max(1);
         let groups = fold(batch, window);
@@ -176,7 +193,7 @@ impl Store {
             let mut sql = String::from(
                 "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
                      app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
-                     known_pins, client_time, client_ip) VALUES ",
+                     known_pins, client_time, client_ip, notes) VALUES ",
             );
             for row in 0..chunk.len() {
                 let p = row * COLUMNS;
@@ -223,7 +240,8 @@ impl Store {
                     .bind(&r.chain)
                     .bind(&r.known_pins)
                     .bind(r.client_time)
-                    .bind(&r.client_ip);
+                    .bind(&r.client_ip)
+                    .bind(&r.notes);
             }
             let rows = query
                 .fetch_all(&mut *tx)
@@ -327,7 +345,8 @@ impl Store {
     ) -> Result<Vec<StoredReport>, StoreError> {
         let sql = format!(
             "SELECT id, received_at, last_seen, count, app, host, port, format, app_version, manifest_version, \
-             cohort, class, reason, chain, known_pins FROM reports WHERE {WHERE} ORDER BY last_seen DESC, id DESC LIMIT {}",
+             cohort, class, reason, chain, known_pins, platform, notes FROM reports WHERE {WHERE} \
+             ORDER BY last_seen DESC, id DESC LIMIT {}",
             limit.clamp(1, 500)
         );
         on_pool!(self, pool => {
@@ -343,6 +362,8 @@ impl Store {
                         .map(|row| {
                             let chain: String = row.try_get(13)?;
                             let pins: String = row.try_get(14)?;
+                            let platform: Option<String> = row.try_get(15)?;
+                            let notes: String = row.try_get(16)?;
                             Ok(StoredReport {
                                 id: row.try_get(0)?,
                                 received_at: row.try_get(1)?,
@@ -353,12 +374,15 @@ impl Store {
                                 port: row.try_get(6)?,
                                 format: row.try_get(7)?,
                                 app_version: row.try_get(8)?,
+                                platform: platform.unwrap_or_else(|| "unknown".into()),
                                 manifest_version: row.try_get(9)?,
                                 cohort: row.try_get(10)?,
                                 class: row.try_get(11)?,
                                 reason: row.try_get(12)?,
                                 chain: serde_json::from_str(&chain).unwrap_or_default(),
                                 known_pins: serde_json::from_str(&pins).unwrap_or_default(),
+                                notes: serde_json::from_str(&notes)
+                                    .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
                             })
                         })
                         .collect()
@@ -412,5 +436,54 @@ impl Store {
                 .and_then(|rows| rows.iter().map(|r| r.try_get(0)).collect())
                 .map_err(|cause| self.error(cause))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Migration 6 (issue 14) normalises the platforms that rows stored
+    /// before it kept as the client sent them, as the parser does now.
+    #[test]
+    fn migration_6_normalises_stored_platforms() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch(include_str!("../../migrations/sqlite/0003_reports.sql"))
+            .unwrap();
+        let rows = [
+            (Some("IOS"), "trustkit-ios", "ios"),
+            (Some("MACOS"), "trustkit-ios", "macos"),
+            (Some("TVOS"), "trustkit-ios", "tvos"),
+            (Some("WATCHOS"), "trustkit-ios", "watchos"),
+            (Some("ANDROID"), "trustkit-android", "android"),
+            (Some("rust"), "pinwarden", "rust"),
+            (None, "pinwarden", "rust"),
+            (None, "rfc7469", "unknown"),
+            (Some("BeOS"), "trustkit-ios", "unknown"),
+        ];
+        for (i, (platform, format, _)) in rows.iter().enumerate() {
+            db.execute(
+                "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, host, port, \
+                 format, platform, class, reason, chain, known_pins) \
+                 VALUES (?1, 0, 0, 0, 1, 'h.example', 443, ?2, ?3, 'misconfiguration', '', '[]', '[]')",
+                rusqlite::params![i.to_string(), format, platform],
+            )
+            .unwrap();
+        }
+        db.execute_batch(include_str!(
+            "../../migrations/sqlite/0006_report_notes.sql"
+        ))
+        .unwrap();
+        let mut query = db
+            .prepare("SELECT platform, notes FROM reports ORDER BY id")
+            .unwrap();
+        let got: Vec<(String, String)> = query
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want: Vec<(String, String)> = rows
+            .iter()
+            .map(|(_, _, p)| ((*p).to_owned(), "[]".to_owned()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pinwarden_core::report::{FailureClass, MAX_REPORT_BYTES, PinReport, classify, parse_report};
+use pinwarden_core::report::{
+    ClientTime, FailureClass, MAX_REPORT_BYTES, Note, PinReport, Platform, classify, parse_report,
+};
 use sha2::{Digest as _, Sha256};
 
 use super::Submit;
@@ -45,7 +47,11 @@ fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
     let mut h = Sha256::new();
     field(&mut h, app.map(str::as_bytes));
     field(&mut h, Some(r.host.as_bytes()));
-    field(&mut h, Some(&r.port.to_be_bytes()));
+    // An unknown port hashes as absent; a known one as before.
+    field(
+        &mut h,
+        r.port.map(u16::to_be_bytes).as_ref().map(|b| &b[..]),
+    );
     field(&mut h, Some(r.format.to_string().as_bytes()));
     field(&mut h, r.app_version.as_deref().map(str::as_bytes));
     field(
@@ -86,6 +92,10 @@ struct Accepted<'a> {
     class: FailureClass,
     reason: &'a str,
     duplicate: bool,
+    /// The platform, normalised.
+    platform: Platform,
+    /// What was done with the report's quirks.
+    notes: &'a [Note],
 }
 
 pub(crate) async fn post_report(State(state): State<AppState>, request: Request) -> Response {
@@ -149,7 +159,8 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
         fingerprint: fingerprint(app.as_deref(), &report),
         received_at: now.unix_timestamp(),
         app,
-        port: i64::from(report.port),
+        // The store keeps 0 for a port the client didn't know.
+        port: i64::from(report.port.unwrap_or(0)),
         format: report.format.to_string(),
         manifest_version: report.manifest_version.and_then(|v| i64::try_from(v).ok()),
         cohort: report.cohort.map(i64::from),
@@ -159,12 +170,18 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
         enforced: report.enforced,
         chain: serde_json::to_string(&report.chain).unwrap_or_else(|_| "[]".into()),
         known_pins: serde_json::to_string(&report.known_pins).unwrap_or_else(|_| "[]".into()),
-        client_time: report.client_time.map(time::OffsetDateTime::unix_timestamp),
+        // A time in an unknown zone is no instant: its note keeps the text.
+        client_time: report
+            .client_time
+            .and_then(ClientTime::instant)
+            .map(time::OffsetDateTime::unix_timestamp),
+        notes: serde_json::to_string(&report.notes).unwrap_or_else(|_| "[]".into()),
         client_ip: source.filter(|_| telemetry.config.store_client_ip),
-        // Moved, not copied: nothing reads the report after this.
+        // Moved, not copied: only the platform and notes are read after
+        // this, for the answer.
         host: report.host,
         app_version: report.app_version,
-        platform: report.platform,
+        platform: Some(report.platform.as_str().to_owned()),
     };
     match telemetry.submit(new).await {
         Ok(duplicate) => {
@@ -178,6 +195,8 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
                     class: class.class,
                     reason: &class.reason,
                     duplicate,
+                    platform: report.platform,
+                    notes: &report.notes,
                 }),
             )
                 .into_response()

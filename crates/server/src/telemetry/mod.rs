@@ -119,9 +119,13 @@ pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
+            let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
                 .install_recorder()
-                .ok()
+                .ok();
+            if handle.is_some() {
+                crate::metrics::register();
+            }
+            handle
         })
         .as_ref()
 }

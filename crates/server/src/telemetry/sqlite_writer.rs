@@ -121,8 +121,8 @@ impl SqliteReports {
             let mut add = tx.prepare_cached(
                 "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
                  app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
-                 known_pins, client_time, client_ip) \
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                 known_pins, client_time, client_ip, notes) \
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             )?;
             for &(i, n) in &groups {
                 let r = &batch[i];
@@ -154,6 +154,7 @@ impl SqliteReports {
                     r.known_pins,
                     r.client_time,
                     r.client_ip,
+                    r.notes,
                 ])?;
                 duplicate[i] = false;
                 if let Some(k) = key {

@@ -1,0 +1,4 @@
+//! pinwarden-manifest's integration tests, one binary.
+
+mod dsse;
+mod signing;
