@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use pinwarden_assess::{Dimension, Report, assess, assess_what_if, name, radar_svg};
 use pinwarden_core::policy::Policy;
 
-use crate::problem::{bad_body, problem};
+use crate::problem::problem;
 use crate::store::scenarios::check_radar;
 use crate::{AppState, today};
 
@@ -37,12 +36,8 @@ pub(crate) async fn assess_loaded(State(state): State<AppState>) -> Json<Report>
 
 pub(crate) async fn assess_posted(
     State(state): State<AppState>,
-    body: Result<Json<AssessRequest>, JsonRejection>,
+    crate::input::Body(request): crate::input::Body<AssessRequest>,
 ) -> Response {
-    let request = match body {
-        Ok(Json(r)) => r,
-        Err(e) => return bad_body(&e),
-    };
     let policy = match &request.policy {
         Some(text) => match Policy::parse(text) {
             Ok(p) => Arc::new(p),

@@ -5,14 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequestParts, Query};
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 
-use crate::problem::problem;
+use crate::problem::{bad_body, problem};
 
 /// A query string of `T`'s fields (unknown parameters refused when `T`
 /// denies unknown fields), or a 400 problem saying what is wrong.
@@ -29,6 +30,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 &format!("query string: {}", e.body_text()),
             )),
         }
+    }
+}
+
+/// A JSON object body of `T`'s fields, or a 400 problem saying what is
+/// wrong. serde would take a struct from a JSON array too (`[]` for a
+/// struct of defaults); the API's schemas say object, so only an object is.
+pub(crate) struct Body<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let Json(value) = Json::<serde_json::Value>::from_request(request, state)
+            .await
+            .map_err(|e| bad_body(&e))?;
+        if !value.is_object() {
+            return Err(problem(
+                StatusCode::BAD_REQUEST,
+                "the body is not a valid request: a JSON object is expected",
+            ));
+        }
+        serde_json::from_value(value).map(Self).map_err(|e| {
+            problem(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a valid request: {e}"),
+            )
+        })
     }
 }
 
@@ -68,6 +96,18 @@ pub(crate) fn radar_scores<'de, D: Deserializer<'de>>(
             },
         )
         .collect()
+}
+
+/// An optional percentage: a whole number (`37` or `37.0`) that fits a byte
+/// (the 0–100 range is checked where the error can say why, 422).
+pub(crate) fn percentage<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    whole(&n)
+        .and_then(|v| u8::try_from(v).ok())
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("percentage = {n}: a whole number from 0 to 100")))
 }
 
 /// An optional field that, when present, must not be `null`.

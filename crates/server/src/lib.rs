@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
                 "no such page or endpoint",
             )
         })
+        .layer(axum::middleware::map_response(problem::method_not_allowed))
         .with_state(state)
 }
 

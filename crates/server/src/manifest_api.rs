@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -12,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::AppState;
 use crate::manifests::{ROLLOUT_HEADER, Refusal, valid_app};
-use crate::problem::{bad_body, problem, store_failed};
+use crate::problem::{problem, store_failed};
 
 fn refused(r: &Refusal) -> Response {
     problem(r.status, &r.detail)
@@ -157,6 +156,7 @@ pub(crate) async fn versions(State(state): State<AppState>, Path(app): Path<Stri
 #[serde(deny_unknown_fields)]
 pub(crate) struct RolloutRequest {
     action: String,
+    #[serde(default, deserialize_with = "crate::input::percentage")]
     percentage: Option<u8>,
     #[serde(default)]
     reason: String,
@@ -165,19 +165,21 @@ pub(crate) struct RolloutRequest {
 pub(crate) async fn change_rollout(
     State(state): State<AppState>,
     Path(app): Path<String>,
-    body: Result<Json<RolloutRequest>, JsonRejection>,
+    crate::input::Body(request): crate::input::Body<RolloutRequest>,
 ) -> Response {
     if let Some(r) = bad_app(&app) {
         return r;
     }
-    let request = match body {
-        Ok(Json(r)) => r,
-        Err(e) => return bad_body(&e),
-    };
+    if request.reason.chars().count() > 500 {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the body is not a valid request: reason: at most 500 characters",
+        );
+    }
     let reason = if request.reason.is_empty() {
         "by an operator".to_owned()
     } else {
-        request.reason.chars().take(500).collect()
+        request.reason
     };
     match state
         .manifests

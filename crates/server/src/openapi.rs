@@ -20,6 +20,61 @@ fn problem(description: &str) -> Value {
     })
 }
 
+/// A pin-failure report as the parser takes it (`core::report`): RFC 7469
+/// section 3, TrustKit iOS and Android, pinwarden-rustls. Exactly what the
+/// parser refuses, the schema refuses: optional fields may be `null`,
+/// integers may come as decimal strings (TrustKit-Android has sent them so),
+/// unknown fields are ignored. `pem-certificate` is one PEM CERTIFICATE
+/// block holding an X.509 certificate.
+fn pin_report_schema() -> Value {
+    let text = |max: u32| json!({ "type": ["string", "null"], "maxLength": max });
+    let int = |pattern: &str, min: i64, max: i64| {
+        json!({ "oneOf": [
+            { "type": "integer", "minimum": min, "maximum": max },
+            { "type": "string", "pattern": pattern },
+            { "type": "null" }
+        ] })
+    };
+    let chain = json!({
+        "type": ["array", "null"],
+        "maxItems": pinwarden_core::report::MAX_CHAIN,
+        "items": { "type": "string", "format": "pem-certificate" }
+    });
+    json!({
+        "type": "object",
+        "required": ["hostname"],
+        "anyOf": [
+            { "required": ["validated-certificate-chain"], "properties": { "validated-certificate-chain": { "type": "array", "minItems": 1 } } },
+            { "required": ["served-certificate-chain"], "properties": { "served-certificate-chain": { "type": "array", "minItems": 1 } } }
+        ],
+        "properties": {
+            "hostname": {
+                "type": "string",
+                "maxLength": 253,
+                "pattern": "^(?:[A-Za-z0-9_-]{1,63}\\.)*[A-Za-z0-9_-]{1,63}\\.?$"
+            },
+            "port": int("^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$", 0, 65535),
+            "noted-hostname": text(253),
+            "date-time": { "oneOf": [{ "type": "string", "format": "date-time" }, { "type": "null" }], "description": "RFC 3339; TrustKit-Android's local time with a literal Z is read in an unknown zone" },
+            "include-subdomains": { "type": ["boolean", "null"] },
+            "enforce-pinning": { "type": ["boolean", "null"] },
+            "app-bundle-id": text(256),
+            "app-version": text(64),
+            "app-platform": text(64),
+            "validation-result": int("^-?[0-9]{1,15}$", -pinwarden_core::report::MAX_SAFE_INTEGER, pinwarden_core::report::MAX_SAFE_INTEGER),
+            "pinwarden-manifest-version": int("^[0-9]{1,15}$", 0, pinwarden_core::report::MAX_SAFE_INTEGER),
+            "pinwarden-cohort": int("^[0-9]$|^[1-9][0-9]$", 0, 99),
+            "validated-certificate-chain": chain,
+            "served-certificate-chain": chain,
+            "known-pins": {
+                "type": ["array", "null"],
+                "maxItems": pinwarden_core::report::MAX_PINS,
+                "items": { "type": "string", "pattern": "^pin-sha256=\"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=\"$" }
+            }
+        }
+    })
+}
+
 /// What `POST /v1/reports[/{app}]` answers.
 fn report_responses() -> Value {
     json!({
@@ -159,7 +214,7 @@ fn paths() -> Value {
                     "type": "object", "additionalProperties": false, "required": ["action"],
                     "properties": {
                         "action": { "enum": ["start", "advance", "halt"] },
-                        "percentage": { "type": "integer", "minimum": 0, "maximum": 100 },
+                        "percentage": { "type": ["integer", "null"], "minimum": 0, "maximum": 100 },
                         "reason": { "type": "string", "maxLength": 500 }
                     }
                 } } } },
@@ -314,11 +369,48 @@ fn components() -> Value {
             "FailureClass": { "enum": ["rotation-drift", "possible-interception", "clock-skew", "expired-pin-set", "misconfiguration"] },
             "Accepted": {
                 "type": "object",
-                "required": ["class", "reason", "duplicate"],
+                "required": ["class", "reason", "duplicate", "platform", "notes"],
                 "properties": {
                     "class": { "$ref": "#/components/schemas/FailureClass" },
                     "reason": { "type": "string" },
-                    "duplicate": { "type": "boolean" }
+                    "duplicate": { "type": "boolean" },
+                    "platform": { "$ref": "#/components/schemas/Platform" },
+                    "notes": { "type": "array", "items": { "$ref": "#/components/schemas/Note" } }
+                }
+            },
+            "Platform": { "enum": ["ios", "macos", "tvos", "watchos", "android", "rust", "unknown"] },
+            "Note": {
+                "type": "object",
+                "description": "What was done with one of a real client's quirks (port 0, a local time with a literal Z, ...)",
+                "required": ["field", "quirk", "detail"],
+                "properties": {
+                    "field": { "type": "string" },
+                    "quirk": { "enum": ["port-unknown", "port-https", "zone-unknown", "locale-digits", "platform-unknown"] },
+                    "detail": { "type": "string" }
+                }
+            },
+            "PinReport": pin_report_schema(),
+            "StoredReport": {
+                "type": "object",
+                "required": ["id", "received_at", "last_seen", "count", "host", "port", "format", "platform", "class", "reason", "chain", "known_pins", "notes"],
+                "properties": {
+                    "id": { "type": "integer" },
+                    "received_at": { "type": "integer", "description": "Unix seconds" },
+                    "last_seen": { "type": "integer", "description": "Unix seconds" },
+                    "count": { "type": "integer", "minimum": 1 },
+                    "app": { "type": ["string", "null"] },
+                    "host": { "type": "string" },
+                    "port": { "type": ["integer", "null"], "description": "null when the client didn't know it" },
+                    "format": { "enum": ["rfc7469", "trustkit-ios", "trustkit-android", "pinwarden"] },
+                    "app_version": { "type": ["string", "null"] },
+                    "platform": { "$ref": "#/components/schemas/Platform" },
+                    "manifest_version": { "type": ["integer", "null"] },
+                    "cohort": { "type": ["integer", "null"] },
+                    "class": { "$ref": "#/components/schemas/FailureClass" },
+                    "reason": { "type": "string" },
+                    "chain": { "type": "array", "items": { "type": "object" } },
+                    "known_pins": { "type": "array", "items": { "type": "string" } },
+                    "notes": { "type": "array", "items": { "$ref": "#/components/schemas/Note" } }
                 }
             },
             "Envelope": {
@@ -345,11 +437,16 @@ fn components() -> Value {
                 "propertyNames": { "enum": ["lifecycle-automation", "pin-update-speed", "ca-agility", "telemetry", "ownership-runbooks", "ct-caa", "lifetime-hygiene", "private-pki", "ota-updates"] },
                 "additionalProperties": { "type": "integer", "minimum": 0, "maximum": 100 }
             },
+            "ScenarioName": {
+                "type": "string",
+                "description": "1 to 64 characters, no control characters",
+                "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,64}$"
+            },
             "Scenario": {
                 "type": "object",
                 "required": ["name", "radar", "saved_at"],
                 "properties": {
-                    "name": { "type": "string", "minLength": 1, "maxLength": 64 },
+                    "name": { "$ref": "#/components/schemas/ScenarioName" },
                     "radar": { "$ref": "#/components/schemas/RadarOverrides" },
                     "saved_at": { "type": "integer", "description": "Unix seconds" }
                 }

@@ -31,3 +31,21 @@ pub(crate) fn store_failed(e: &crate::store::StoreError) -> Response {
         "the database failed; the server's log says why",
     )
 }
+
+/// axum answers a method a route doesn't take with an empty 405 (and adds
+/// its `Allow` header further out): give it a problem body too.
+pub(crate) async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let mut out = problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this endpoint doesn't take that method: the Allow header lists those it takes",
+    );
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -3,13 +3,12 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::problem::{bad_body, problem, store_failed};
+use crate::problem::{problem, store_failed};
 use crate::store::Scenario;
 
 /// The body of `PUT /api/v1/scenarios/{name}`.
@@ -40,12 +39,8 @@ pub(crate) async fn one(State(state): State<AppState>, Path(name): Path<String>)
 pub(crate) async fn save(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Result<Json<SaveRequest>, JsonRejection>,
+    crate::input::Body(request): crate::input::Body<SaveRequest>,
 ) -> Response {
-    let request = match body {
-        Ok(Json(r)) => r,
-        Err(e) => return bad_body(&e),
-    };
     let scenario = Scenario {
         name,
         radar: request.radar,

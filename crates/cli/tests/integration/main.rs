@@ -15,6 +15,7 @@ mod golden;
 mod init_cmd;
 mod manifest_cmd;
 mod manifest_service;
+mod openapi_conformance;
 mod openssl_pins;
 mod policy_cmds;
 mod probe;

@@ -378,3 +378,61 @@ fn metrics_pass_promtool_and_exist_from_start_up() {
         "{body}"
     );
 }
+
+/// Every error is `application/problem+json`: a query string outside the
+/// schema, a method an endpoint doesn't take (with its Allow header), an
+/// unknown path (issue 14).
+#[test]
+fn errors_are_problem_documents() {
+    require("curl");
+    let server = start();
+    for (args, status, needle) in [
+        ("/api/v1/reports?limit=abc", "400", "query string: limit"),
+        (
+            "/api/v1/reports?limit=-9",
+            "400",
+            "limit = -9: from 1 to 500",
+        ),
+        (
+            "/api/v1/reports/summary?days=0",
+            "400",
+            "days = 0: from 1 to 365",
+        ),
+        (
+            "/api/v1/reports/summary?limit=5",
+            "400",
+            "only /api/v1/reports takes it",
+        ),
+        (
+            "/api/v1/reports?class=nonsense",
+            "400",
+            "query string: class",
+        ),
+        ("/api/v1/ct/alerts?bogus=1", "400", "unknown field"),
+        ("/nowhere", "404", "no such page"),
+    ] {
+        let out = crate::support::sh_ok(&format!("curl -s -i '{}{args}'", server.url));
+        assert!(
+            out.starts_with(&format!("HTTP/1.1 {status}")),
+            "{args}: {out}"
+        );
+        assert!(
+            out.contains("content-type: application/problem+json"),
+            "{args}: {out}"
+        );
+        assert!(out.contains(needle), "{args}: {out}");
+    }
+    let out = crate::support::sh_ok(&format!(
+        "curl -s -i -X PATCH '{}/api/v1/assess'",
+        server.url
+    ));
+    assert!(out.starts_with("HTTP/1.1 405"), "{out}");
+    assert!(
+        out.contains("content-type: application/problem+json"),
+        "{out}"
+    );
+    assert!(
+        out.to_ascii_lowercase().contains("allow: get,head,post"),
+        "{out}"
+    );
+}

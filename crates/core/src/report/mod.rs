@@ -27,6 +27,8 @@ use crate::pin::SpkiPin;
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
 /// The most certificates a reported chain may hold.
 pub const MAX_CHAIN: usize = 10;
+/// The largest integer a report field may hold (2^53 - 1, JSON's safe integers).
+pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 /// The most known pins a report may list.
 pub const MAX_PINS: usize = 32;
 
@@ -123,8 +125,9 @@ type Object = serde_json::Map<String, serde_json::Value>;
 fn string<'a>(o: &'a Object, key: &str, max: usize) -> Result<Option<&'a str>, ReportError> {
     match o.get(key) {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) if s.len() <= max => Ok(Some(s)),
-        Some(serde_json::Value::String(_)) => bad(format!("{key}: longer than {max} bytes")),
+        // Characters, as JSON Schema's maxLength counts them.
+        Some(serde_json::Value::String(s)) if s.chars().count() <= max => Ok(Some(s)),
+        Some(serde_json::Value::String(_)) => bad(format!("{key}: longer than {max} characters")),
         Some(other) => bad(format!("{key}: a string, not {}", kind(other))),
     }
 }
@@ -143,9 +146,17 @@ fn kind(v: &serde_json::Value) -> &'static str {
 fn integer(o: &Object, key: &str) -> Result<Option<i64>, ReportError> {
     match o.get(key) {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => match n.as_i64() {
-            Some(i) => Ok(Some(i)),
-            None => bad(format!("{key}: {n} is not an integer")),
+        // JSON Schema's integers include 7.0; beyond 2^53 JSON numbers stop
+        // being exact in most clients' parsers, so they are refused.
+        Some(serde_json::Value::Number(n)) => match n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64)
+                .map(|f| f as i64)
+        }) {
+            Some(i) if i.unsigned_abs() <= MAX_SAFE_INTEGER as u64 => Ok(Some(i)),
+            _ => bad(format!(
+                "{key}: {n} is not an integer from -(2^53-1) to 2^53-1"
+            )),
         },
         // TrustKit for Android has sent numbers as strings.
         Some(serde_json::Value::String(s)) => match s.trim().parse::<i64>() {
@@ -299,8 +310,7 @@ pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
                 .filter(|p| *p > 0)
                 .ok_or_else(|| ReportError(format!("port: {p} is not a TCP port")))?,
         ),
-        None if format == ReportFormat::Rfc7469 => quirk::port_missing(&mut notes),
-        None => return bad("port: missing"),
+        None => quirk::port_missing(format, &mut notes),
     };
     let noted_hostname = string(&o, "noted-hostname", 253)?.map(str::to_ascii_lowercase);
     let app = string(&o, "app-bundle-id", 256)?.map(str::to_owned);
@@ -329,8 +339,11 @@ pub fn parse_report(bytes: &[u8]) -> Result<PinReport, ReportError> {
 
     let validated = strings(&o, "validated-certificate-chain", MAX_CHAIN)?;
     let served = strings(&o, "served-certificate-chain", MAX_CHAIN)?;
+    // Both chains must be certificates, though the validated one (when
+    // sent) is the one the failure is judged on.
+    let served = parse_chain("served-certificate-chain", &served)?;
     let chain = if validated.is_empty() {
-        parse_chain("served-certificate-chain", &served)?
+        served
     } else {
         parse_chain("validated-certificate-chain", &validated)?
     };

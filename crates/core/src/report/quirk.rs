@@ -220,13 +220,20 @@ pub(super) fn port_zero(format: ReportFormat, notes: &mut Vec<Note>) -> Option<u
     None
 }
 
-/// No `port` in an RFC 7469 report: HTTPS's.
-pub(super) fn port_missing(notes: &mut Vec<Note>) -> Option<u16> {
+/// No `port` (or `null`): HTTPS's in an RFC 7469 report, else unknown.
+pub(super) fn port_missing(format: ReportFormat, notes: &mut Vec<Note>) -> Option<u16> {
+    if format == ReportFormat::Rfc7469 {
+        notes.push(Note::new(
+            Quirk::PortHttps,
+            "missing; an RFC 7469 report is about HTTPS: 443".into(),
+        ));
+        return Some(443);
+    }
     notes.push(Note::new(
-        Quirk::PortHttps,
-        "missing; an RFC 7469 report is about HTTPS: 443".into(),
+        Quirk::PortUnknown,
+        "missing: kept as unknown".into(),
     ));
-    Some(443)
+    None
 }
 
 /// Reads `date-time`: RFC 3339, except TrustKit-Android's local time with

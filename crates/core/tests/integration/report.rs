@@ -158,7 +158,6 @@ fn bad_reports_are_refused_with_the_field_and_the_cause() {
         (with("port", 70_000.into()), "not a TCP port"),
         (with("port", (-1).into()), "port: -1 is not a TCP port"),
         (with("port", json!([443])), "port: a number, not an array"),
-        (without("port"), "port: missing"),
         (with("date-time", "yesterday".into()), "date-time"),
         (
             with(
@@ -179,6 +178,17 @@ fn bad_reports_are_refused_with_the_field_and_the_cause() {
     for (body, needle) in cases {
         let e = parse_report(&body).unwrap_err().to_string();
         assert!(e.contains(needle), "{needle}: {e}");
+    }
+    // A TrustKit report without a port (or with null) is about an unknown
+    // port, as with TrustKit's 0: kept, with a note.
+    for body in [without("port"), with("port", serde_json::Value::Null)] {
+        let report = parse_report(&body).unwrap();
+        assert_eq!(report.port, None);
+        assert!(
+            report.notes.iter().any(|n| n.field == "port"),
+            "{:?}",
+            report.notes
+        );
     }
 }
 

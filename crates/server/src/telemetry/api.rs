@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pinwarden_core::report::{
@@ -14,6 +14,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::Submit;
 use crate::AppState;
+use crate::input::ApiQuery;
 use crate::problem::{problem, store_failed};
 use crate::store::{NewReport, ReportFilter};
 
@@ -224,31 +225,53 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReportQuery {
-    /// Days back from now (default 7, at most 365).
-    days: Option<u32>,
+    /// Days back from now (default 7, 1 to 365).
+    days: Option<i64>,
     app: Option<String>,
     host: Option<String>,
-    class: Option<String>,
-    /// Samples only: how many (default 20, at most 500).
+    class: Option<FailureClass>,
+    /// Samples only: how many (default 20, 1 to 500).
     limit: Option<i64>,
 }
 
 impl ReportQuery {
+    /// A 400 problem when a parameter is outside the API's schema; `limit`
+    /// only where `limit_max` says samples are asked for.
+    fn refused(&self, limit_max: Option<i64>) -> Option<Response> {
+        if let Some(r) = self
+            .days
+            .and_then(|d| crate::input::out_of_range("days", d, 1, 365))
+        {
+            return Some(r);
+        }
+        match (self.limit, limit_max) {
+            (Some(l), Some(max)) => crate::input::out_of_range("limit", l, 1, max),
+            (Some(_), None) => Some(problem(
+                StatusCode::BAD_REQUEST,
+                "query string: limit: only /api/v1/reports takes it",
+            )),
+            (None, _) => None,
+        }
+    }
+
     pub(crate) fn filter(&self) -> ReportFilter {
-        let days = i64::from(self.days.unwrap_or(7).clamp(1, 365));
+        let days = self.days.unwrap_or(7).clamp(1, 365);
         ReportFilter {
             since: time::OffsetDateTime::now_utc().unix_timestamp() - days * 86_400,
             app: self.app.clone().filter(|s| !s.is_empty()),
             host: self.host.clone().filter(|s| !s.is_empty()),
-            class: self.class.clone().filter(|s| !s.is_empty()),
+            class: self.class.map(|c| c.as_str().to_owned()),
         }
     }
 }
 
 pub(crate) async fn summary(
     State(state): State<AppState>,
-    Query(q): Query<ReportQuery>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Response {
+    if let Some(refused) = q.refused(None) {
+        return refused;
+    }
     match state.store.report_summary(&q.filter()).await {
         Ok(s) => Json(s).into_response(),
         Err(e) => store_failed(&e),
@@ -257,8 +280,11 @@ pub(crate) async fn summary(
 
 pub(crate) async fn samples(
     State(state): State<AppState>,
-    Query(q): Query<ReportQuery>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Response {
+    if let Some(refused) = q.refused(Some(500)) {
+        return refused;
+    }
     match state
         .store
         .report_samples(&q.filter(), q.limit.unwrap_or(20))
