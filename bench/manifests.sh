@@ -41,7 +41,7 @@ trap cleanup EXIT
 "$pw" manifest keygen --out "$work/signer" >/dev/null
 "$pw" manifest sign --key "$work/signer.key" --policy "$root/examples/pinwarden.toml" \
   --app northwind-mobile --version 1 -o "$work/v1.json" 2>/dev/null
-head -c 24 /dev/urandom | base64 > "$work/token"
+(umask 077; head -c 24 /dev/urandom | base64 > "$work/token")  # the server refuses a token others can read
 
 pw_port=18481
 nginx_port=18482

@@ -81,9 +81,16 @@ PY
 
 start_nginx "$work" 18492 'location /v1/reports { return 204; }'
 
+# Every report is a new failure from one address: lift the per-source and
+# new-failure limits too, where the build has them (issue 15).
+limits=(--report-rate 1000000)
+if "$pw" serve --help | grep -q -- --report-new-failures; then
+  limits+=(--report-source-rate 1000000 --report-source-new-failures 100000000 --report-new-failures 100000000)
+fi
+
 start_pw() { # $1 = port, $2 = database URL
   "$pw" serve --listen "127.0.0.1:$1" --policy "$root/examples/pinwarden.toml" --database "$2" \
-    --report-rate 1000000 >"$work/serve-$1.log" 2>&1 &
+    "${limits[@]}" >"$work/serve-$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/api/v1/assess" && return; sleep 0.2; done
   echo "reports.sh: pinwarden on $1 did not start" >&2; cat "$work/serve-$1.log" >&2; exit 1

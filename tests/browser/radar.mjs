@@ -20,16 +20,23 @@ const browser = await chromium.launch({
   timeout: 60_000,
 });
 const errors = [];
-function watch(page) {
+async function watch(page) {
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  // Content-Security-Policy violations show as console errors too.
   page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+  // ...and as events, counted here with what was blocked.
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
   page.setDefaultTimeout(15_000);
 }
 
 try {
   // Desktop width: move a slider with the keyboard.
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  watch(page);
+  await watch(page);
   await page.goto(base + "/");
   const overall = page.locator("#overall");
   const mobile = page.locator('#verdicts tr[data-app="northwind-mobile"] td.verdict');
@@ -121,9 +128,19 @@ try {
   assert.equal(await page.locator("ol.questions > li").count(), 5);
   assert.match(await page.locator("#organisation").textContent(), /ready to pin/);
 
+  // Every page under the server's Content-Security-Policy (no inline script
+  // or style): nothing blocked, the styles applied (issue 15).
+  for (const path of ["/manifests", "/telemetry", "/ct", "/report"]) {
+    const response = await page.goto(base + path);
+    assert.match(response.headers()["content-security-policy"], /style-src 'self'/, path);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).fontFamily.includes("system-ui")), true,
+      `${path} is styled`);
+  }
+  await page.screenshot({ path: join(shots, "report.png"), fullPage: false });
+
   // Phone width: nothing wider than the screen, on every page.
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
-  watch(phone);
+  await watch(phone);
   for (const path of ["/", "/applications", "/questions", "/manifests", "/telemetry", "/ct"]) {
     await phone.goto(base + path);
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);

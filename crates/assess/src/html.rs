@@ -76,21 +76,38 @@ pub fn status_words(s: Status) -> &'static str {
     }
 }
 
+/// The full report's styles: inline in [`report_html`]'s one file, a
+/// stylesheet of its own in [`report_html_linked`]'s page.
+pub const REPORT_CSS: &str = "\
+     body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}\n\
+     table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}\n\
+     .pin,.ready{color:#0a6b2c}.dont-pin{color:#8a1c1c}.not-ready,.pin-with-conditions,.undetermined{color:#8a5a00}\n\
+     .org{border:2px solid #888;padding:.5rem 1rem;margin:1rem 0}\n\
+     svg{max-width:28rem;display:block;margin:auto}\n\
+     details{margin:.3rem 0}\n\
+     @media print{body{max-width:none}a{color:inherit}}\n";
+
 /// One file, no external resources: styles inline, the radar as inline SVG.
 pub fn report_html(report: &Report) -> String {
+    report_document(report, &format!("<style>\n{REPORT_CSS}</style>"))
+}
+
+/// The same report with its styles from the stylesheet at `href`
+/// ([`REPORT_CSS`]), for a server whose Content-Security-Policy allows no
+/// inline style.
+pub fn report_html_linked(report: &Report, href: &str) -> String {
+    report_document(
+        report,
+        &format!("<link rel=\"stylesheet\" href=\"{}\">", xml_escape(href)),
+    )
+}
+
+fn report_document(report: &Report, styles: &str) -> String {
     let o = &report.organisation;
-    let mut out = String::from(
+    let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Pinning assessment</title>\n<style>\n\
-         body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}\n\
-         table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}\n\
-         .pin,.ready{color:#0a6b2c}.dont-pin{color:#8a1c1c}.not-ready,.pin-with-conditions,.undetermined{color:#8a5a00}\n\
-         .org{border:2px solid #888;padding:.5rem 1rem;margin:1rem 0}\n\
-         svg{max-width:28rem;display:block;margin:auto}\n\
-         details{margin:.3rem 0}\n\
-         @media print{body{max-width:none}a{color:inherit}}\n\
-         </style>\n</head>\n<body>\n<h1>Pinning assessment</h1>\n",
+         <title>Pinning assessment</title>\n{styles}\n</head>\n<body>\n<h1>Pinning assessment</h1>\n",
     );
     let _ = writeln!(
         out,

@@ -38,8 +38,8 @@ pub use decision::{Decision, Level, Verdict, decide};
 pub use facts::{AppFacts, Fact, Facts, OrgFacts, Speed};
 pub use gates::{Gate, GateState, gates};
 pub use html::{
-    gate_words, name, readiness_words, report_html, rule_status_words, status_words, type_words,
-    verdict_words,
+    REPORT_CSS, gate_words, name, readiness_words, report_html, report_html_linked,
+    rule_status_words, status_words, type_words, verdict_words,
 };
 pub use org::{OrgVerdict, Readiness, org_verdict};
 pub use questions::{Answer, Status, questions};

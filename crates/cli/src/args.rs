@@ -34,7 +34,8 @@ pub(crate) enum Command {
     /// Markdown runbooks for rotation, CA migration and emergency re-issuance.
     Runbook(RunbookArgs),
     /// The server: the assessment API and page (127.0.0.1:8080 by default).
-    Serve(ServeArgs),
+    // Boxed: its flags outweigh every other command's.
+    Serve(Box<ServeArgs>),
     /// Signed pin manifests: keys, signing, verification, static publishing.
     #[command(subcommand)]
     Manifest(ManifestCommand),
@@ -318,6 +319,21 @@ pub(crate) struct ServeArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub(crate) listen: std::net::SocketAddr,
+    /// Seconds a client has to send a request's headers, from connecting or
+    /// from its first byte after an idle spell; then the connection closes.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) header_timeout: u64,
+    /// Seconds a kept-alive connection waits for its next request, and a
+    /// response may wait for a client that doesn't read.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) idle_timeout: u64,
+    /// Seconds a client has to send a request's body, from its headers (then 408).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) body_timeout: u64,
+    /// Connections served at once. When all are taken, the longest idle or
+    /// slowest one makes way for a new one; if all are busy, 503 with Retry-After.
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) max_connections: u64,
     /// The policy file.
     #[arg(long, default_value = "pinwarden.toml", value_name = "FILE")]
     pub(crate) policy: String,
@@ -350,6 +366,18 @@ pub(crate) struct ServeArgs {
     /// Reports per second per source and app, sustained (bursts of 12x).
     #[arg(long, default_value_t = 10.0, value_name = "N")]
     pub(crate) report_rate: f64,
+    /// Reports per second per source (a /24 or /48) across all apps and hosts,
+    /// sustained (bursts of 12x).
+    #[arg(long, default_value_t = 20.0, value_name = "N")]
+    pub(crate) report_source_rate: f64,
+    /// New distinct failures one source may add per minute (then 429); repeats
+    /// of a known failure don't count.
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) report_source_new_failures: u32,
+    /// New distinct failures the server stores per minute, all sources together
+    /// (then 503 with Retry-After); repeats of a known failure don't count.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) report_new_failures: u32,
     /// Keep each report's client address (off: addresses are used for rate limits only).
     #[arg(long)]
     pub(crate) store_client_ip: bool,
@@ -365,6 +393,23 @@ pub(crate) struct ServeArgs {
     /// Post a JSON alert (Slack-compatible `text`) here when the guard halts a rollout.
     #[arg(long, value_name = "URL")]
     pub(crate) guard_webhook: Option<String>,
+    /// Distinct network sources (/24, /48) whose failures a guard halt needs.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub(crate) guard_min_sources: usize,
+    /// Clients, and failures, one network source can add to the guard's counts.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub(crate) guard_per_source: i64,
+    /// Candidate failures (from --guard-min-sources sources) that halt whatever the rates.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub(crate) guard_absolute_failures: i64,
+    /// A load balancer or proxy (ADDRESS or ADDRESS/BITS) whose X-Forwarded-For names the
+    /// client; repeat for several. Without one, forwarding headers are ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub(crate) trusted_proxies: Vec<pinwarden_server::source::Cidr>,
+    /// Seconds between full reloads of what is served, the fallback for a missed change
+    /// notification between replicas.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub(crate) reconcile_interval: u64,
     /// Run the CT monitor on this Chrome v3 log list (file or URL); alerts appear on the CT page.
     #[arg(long, value_name = "FILE|URL")]
     pub(crate) ct_logs: Option<String>,

@@ -186,6 +186,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The monitor `args` describe, with a progress bar per log while
 /// catching up when `progress` (hidden anyway when stderr isn't a terminal).
+/// Its state is kept in files under `args.state_dir` unless the caller
+/// gives it another store (`Monitor::with_state_store`).
 pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monitor> {
     let policy = args
         .policy
@@ -198,7 +200,6 @@ pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monito
     };
     let watchlist = watchlist(args, policy.as_ref())?;
     let expectations = pinwarden_ct::monitor::policy::expectations(policy.as_ref(), &dataset)?;
-    create_private_dir(&args.state_dir)?;
     let mut config = MonitorConfig::new(args.state_dir.clone().into());
     config.batch_size = args.batch_size.max(1);
     config.parallel = args.parallel.max(1);
@@ -239,7 +240,8 @@ pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monito
     Ok(monitor)
 }
 
-fn create_private_dir(dir: &str) -> anyhow::Result<()> {
+/// Creates the state directory up front, so a bad path fails at start.
+pub(crate) fn create_private_dir(dir: &str) -> anyhow::Result<()> {
     use std::os::unix::fs::DirBuilderExt as _;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -251,13 +253,14 @@ fn create_private_dir(dir: &str) -> anyhow::Result<()> {
 pub(crate) fn once(args: &CtRunArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let logs = sources(read_log_list(&rt, &args.logs)?)?;
+    create_private_dir(&args.state_dir)?;
     let monitor = monitor(args, true)?;
     let mut failed = false;
     let mut serious = false;
     let mut report = Vec::new();
     for source in &logs {
         let result = rt.block_on(monitor.round(source));
-        let coverage = monitor.coverage(source).ok();
+        let coverage = rt.block_on(monitor.coverage(source)).ok();
         match &result {
             Ok(outcome) => {
                 serious |= outcome
@@ -313,6 +316,7 @@ pub(crate) fn once(args: &CtRunArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn watch(args: &CtWatchArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let logs = sources(read_log_list(&rt, &args.run.logs)?)?;
+    create_private_dir(&args.run.state_dir)?;
     let monitor = Arc::new(monitor(&args.run, true)?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let interval = Duration::from_secs(args.interval.max(1));
@@ -345,7 +349,7 @@ pub(crate) fn coverage(args: &CtCoverageArgs) -> anyhow::Result<ExitCode> {
     let monitor = Monitor::new(config, Watchlist::default(), Expectations::default());
     let mut all = Vec::new();
     for source in &logs {
-        all.push(monitor.coverage(source)?);
+        all.push(rt.block_on(monitor.coverage(source))?);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&all)?);

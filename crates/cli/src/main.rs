@@ -48,7 +48,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Simulate(a) => simulate_cmd::run(a),
         args::Command::Init(a) => init_cmd::run(a),
         args::Command::Assess(a) => assess_cmd::run(a),
-        args::Command::Serve(a) => serve_cmd::run(a),
+        args::Command::Serve(a) => serve_cmd::run(*a),
         args::Command::Manifest(c) => manifest_cmd::run(c),
         args::Command::Caa(a) => caa_cmd::run(a),
         args::Command::Ct(c) => ct_cmd::run(c),

@@ -27,33 +27,45 @@ pub(crate) fn run(command: ManifestCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Creates `path` with `contents`, readable by its owner only; refuses to
-/// replace an existing file unless `force`.
-fn write_private(path: &Path, contents: &[u8], force: bool) -> anyhow::Result<()> {
+/// Checks that a key file can be written at `path`: nothing is there, or
+/// (with `force`) a regular file. A symbolic link is refused even with
+/// `force`: writing through it would put a private key wherever it points,
+/// or replace the file it points to (issue 15).
+fn check_key_path(path: &Path, force: bool) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("can't check {}", path.display())),
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "{} is a symbolic link: keys are never written through one, even with --force; \
+             remove the link or choose another --out",
+            path.display()
+        ),
+        Ok(m) if !m.is_file() => bail!(
+            "{} exists and is not a regular file; choose another --out",
+            path.display()
+        ),
+        Ok(_) if !force => bail!("{} exists; pass --force to replace it", path.display()),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Creates `path` with `contents` and `mode` (less the umask). Fails if
+/// anything is at `path`: O_CREAT|O_EXCL never follows a symbolic link, not
+/// even a dangling one (POSIX open(2)), so a link planted after
+/// [`check_key_path`] is refused here too.
+fn create_new(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| {
-        if path.exists() && !force {
-            format!("{} exists; pass --force to replace it", path.display())
-        } else {
-            format!("can't create {}", path.display())
-        }
-    })?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode when truncated: tighten it.
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(contents)?;
-    file.sync_all()?;
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("can't create {}", path.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("can't write {}", path.display()))?;
     Ok(())
 }
 
@@ -91,13 +103,28 @@ fn read_input(path: &str) -> anyhow::Result<Vec<u8>> {
 
 fn keygen(a: &KeygenArgs) -> anyhow::Result<ExitCode> {
     let algorithm: Algorithm = a.alg.parse()?;
-    let key = SigningKey::generate(algorithm)?;
     let private = PathBuf::from(format!("{}.key", a.out));
     let public = PathBuf::from(format!("{}.pub", a.out));
-    write_private(&private, key.to_pem().as_bytes(), a.force)?;
+    // Both paths are checked before either is touched, so a refusal leaves
+    // an existing pair as it was.
+    check_key_path(&private, a.force)?;
+    check_key_path(&public, a.force)?;
+    if a.force {
+        for path in [&private, &public] {
+            // Removes a link itself, never its target, should one appear
+            // after the check; `create_new` then refuses anything new.
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("can't replace {}", path.display()));
+                }
+                _ => {}
+            }
+        }
+    }
+    let key = SigningKey::generate(algorithm)?;
+    create_new(&private, key.to_pem().as_bytes(), 0o600)?;
     let verifying = key.verifying_key();
-    std::fs::write(&public, verifying.to_pem())
-        .with_context(|| format!("can't write {}", public.display()))?;
+    create_new(&public, verifying.to_pem().as_bytes(), 0o644)?;
     if a.json {
         println!(
             "{}",

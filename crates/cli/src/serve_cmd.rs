@@ -47,6 +47,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 store_client_ip: args.store_client_ip,
                 burst: (args.report_rate * 12.0).clamp(1.0, 1e6) as u32,
                 per_second: args.report_rate,
+                source_burst: (args.report_source_rate * 12.0).clamp(1.0, 1e6) as u32,
+                source_per_second: args.report_source_rate,
+                source_new_per_minute: args.report_source_new_failures,
+                new_per_minute: args.report_new_failures,
                 ..TelemetryConfig::default()
             },
         )?;
@@ -58,7 +62,16 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 min_clients: args.guard_min_clients,
                 threshold: args.guard_threshold / 100.0,
                 webhook: args.guard_webhook.clone(),
+                min_sources: args.guard_min_sources.max(1),
+                per_source: args.guard_per_source.max(1),
+                absolute_failures: args.guard_absolute_failures.max(1),
             },
+        );
+        // Other replicas' changes, and the clients seen, through the database.
+        manifests.spawn_sync(
+            store.clone(),
+            std::time::Duration::from_secs(args.reconcile_interval.max(1)),
+            args.guard_per_source.max(1),
         );
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -96,14 +109,17 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             admin_token,
             telemetry: Some(telemetry),
             ct,
+            trusted_proxies: args.trusted_proxies.clone().into(),
         });
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving");
+        let limits = pinwarden_server::listen::Limits {
+            header_timeout: std::time::Duration::from_secs(args.header_timeout),
+            idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+            body_timeout: std::time::Duration::from_secs(args.body_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        };
+        let served = pinwarden_server::listen::serve(listener, app, limits, shutdown())
+            .await
+            .context("serving");
         store.close().await;
         served
     })?;
@@ -112,12 +128,16 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 /// Starts the CT monitor as a task: the policy's hosts (or the watchlist)
 /// against the listed logs, alerts into the store, coverage for the page.
+/// On SQLite this process monitors every log, its state in files under
+/// `--ct-state-dir`; on PostgreSQL the replicas lease the logs to each
+/// other through the database, where each log's state lives too.
 async fn start_ct(
     args: &ServeArgs,
     logs: &str,
     store: &Store,
 ) -> anyhow::Result<Arc<pinwarden_server::ct::CtStatus>> {
     use pinwarden_ct::monitor::{LogSource, MonitorError, RoundOutcome};
+    use pinwarden_server::ct::{CtStatus, Leases, StoreSink, lease_period};
     let run = crate::args::CtRunArgs {
         logs: logs.to_owned(),
         watchlist: args.ct_watchlist.clone(),
@@ -136,12 +156,45 @@ async fn start_ct(
         rps: args.ct_rps,
     };
     let sources = crate::ct_monitor::sources(crate::ct_monitor::log_list(logs).await?)?;
-    let monitor = crate::ct_monitor::monitor(&run, false)?
-        .with_sink(pinwarden_server::ct::StoreSink::new(store.clone()));
+    let interval = std::time::Duration::from_secs(args.ct_interval.max(1));
+    let status = Arc::new(CtStatus::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+
+    if let Store::Postgres(_) = store {
+        let leases = Leases::new(store.clone(), lease_period(interval));
+        let monitor = crate::ct_monitor::monitor(&run, false)?
+            .with_sink(StoreSink::leased(store.clone(), leases.clone()));
+        let on_round = Arc::new(
+            |_: &LogSource, result: &Result<RoundOutcome, MonitorError>| {
+                if let Err(e) = result {
+                    eprintln!("pinwarden serve: CT: {e}");
+                }
+            },
+        );
+        // On Ctrl-C or SIGTERM the leases are given up, so another replica
+        // needn't wait for them to expire. Best effort: `run` closes the
+        // store once the listener stops, and a release that comes later is
+        // refused; the leases then expire within one period.
+        tokio::spawn(async move {
+            shutdown().await;
+            let _ = stop_tx.send(true);
+        });
+        tokio::spawn(leases.run(
+            Arc::new(monitor),
+            sources,
+            interval,
+            status.clone(),
+            on_round,
+            stop_rx,
+        ));
+        return Ok(status);
+    }
+
+    crate::ct_monitor::create_private_dir(&args.ct_state_dir)?;
+    let monitor = crate::ct_monitor::monitor(&run, false)?.with_sink(StoreSink::new(store.clone()));
     let monitor = Arc::new(monitor);
-    let status = Arc::new(pinwarden_server::ct::CtStatus::default());
     for source in &sources {
-        if let Ok(c) = monitor.coverage(source) {
+        if let Ok(c) = monitor.coverage(source).await {
             status.update(c);
         }
     }
@@ -153,16 +206,17 @@ async fn start_ct(
                 if let Err(e) = result {
                     eprintln!("pinwarden serve: CT: {e}");
                 }
-                if let Ok(c) = monitor.coverage(source) {
-                    status.update(c);
-                }
+                let (status, monitor, source) = (status.clone(), monitor.clone(), source.clone());
+                tokio::spawn(async move {
+                    if let Ok(c) = monitor.coverage(&source).await {
+                        status.update(c);
+                    }
+                });
             },
         )
     };
     // The task lives as long as the process; its state is saved atomically
     // as it goes, so stopping at any moment loses nothing.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let interval = std::time::Duration::from_secs(args.ct_interval.max(1));
     tokio::spawn(async move {
         let _stop = stop_tx;
         monitor.watch(sources, interval, on_round, stop_rx).await;
@@ -174,11 +228,7 @@ async fn start_ct(
 /// shorter than 16 characters is refused: it would be guessable.
 fn admin_token(file: Option<&str>) -> anyhow::Result<Option<Arc<str>>> {
     let (token, from) = match file {
-        Some(path) => (
-            std::fs::read_to_string(path)
-                .with_context(|| format!("can't read the admin token file {path}"))?,
-            path.to_owned(),
-        ),
+        Some(path) => (read_token_file(path)?, path.to_owned()),
         None => match std::env::var("PINWARDEN_ADMIN_TOKEN") {
             Ok(t) => (t, "PINWARDEN_ADMIN_TOKEN".to_owned()),
             Err(_) => return Ok(None),
@@ -189,6 +239,36 @@ fn admin_token(file: Option<&str>) -> anyhow::Result<Option<Arc<str>>> {
         anyhow::bail!("the admin token in {from} is shorter than 16 characters");
     }
     Ok(Some(token.into()))
+}
+
+/// Reads a token file that only its owner can read or change: a token
+/// others can read is as good as published, and one they can write lets
+/// them choose it. Refused otherwise, as ssh refuses an open private key
+/// (issue 15). The mode is read from the opened file, not the path, so it
+/// is the mode of what is read.
+fn read_token_file(path: &str) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let cant_read = || format!("can't read the admin token file {path}");
+    let mut file = std::fs::File::open(path).with_context(cant_read)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = file
+            .metadata()
+            .with_context(cant_read)?
+            .permissions()
+            .mode()
+            & 0o7777;
+        if mode & 0o077 != 0 {
+            anyhow::bail!(
+                "the admin token file {path} is open to group or others (mode {mode:04o}): \
+                 run chmod 600 {path}"
+            );
+        }
+    }
+    let mut token = String::new();
+    file.read_to_string(&mut token).with_context(cant_read)?;
+    Ok(token)
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so the database is closed cleanly.

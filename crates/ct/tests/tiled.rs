@@ -325,6 +325,11 @@ fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// The coverage the monitor reports now, from its saved state.
+fn coverage_now(monitor: &Monitor, source: &LogSource) -> pinwarden_ct::monitor::Coverage {
+    rt().block_on(monitor.coverage(source)).unwrap()
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -504,7 +509,7 @@ fn the_monitor_finds_exactly_the_matches_in_a_tiled_log() {
     assert_eq!(pre.names, ["pre.shop.example.com"]);
     assert_eq!(pre.tbs_sha256.len(), 64);
     assert_eq!(pre.cert_sha256.len(), 64, "from the precertificate");
-    let coverage = monitor.coverage(&source).unwrap();
+    let coverage = coverage_now(&monitor, &source);
     assert_eq!(coverage.verified_size, w.log.size());
     assert_eq!(coverage.position, w.log.size());
     assert!(coverage.gaps.is_empty());
@@ -522,7 +527,7 @@ fn the_monitor_finds_exactly_the_matches_in_a_tiled_log() {
     let later = rt.block_on(monitor.round(&source)).unwrap();
     assert_eq!(indices(&later.alerts), vec![new]);
     assert_eq!(later.entries, 254);
-    let coverage = monitor.coverage(&source).unwrap();
+    let coverage = coverage_now(&monitor, &source);
     assert_eq!(coverage.verified_size, w.log.size());
     assert_eq!(coverage.last_error, None);
 }
@@ -543,7 +548,7 @@ fn a_bad_checkpoint_signature_stops_the_round_without_alerts() {
     assert!(matches!(err, MonitorError::BadTreeHead { .. }), "{err}");
     assert!(err.to_string().contains("signature"), "{err}");
     assert_eq!(std::fs::read_to_string(&jsonl).unwrap_or_default(), "");
-    let coverage = monitor.coverage(&w.source()).unwrap();
+    let coverage = coverage_now(&monitor, &w.source());
     assert_eq!(coverage.verified_size, 0);
     assert!(coverage.last_error.is_some());
     let (_, data_tiles, _, _) = w.log.counters();
@@ -566,7 +571,7 @@ fn a_data_tile_that_doesnt_make_the_tree_raises_no_alerts() {
     let err = rt.block_on(monitor.round(&w.source())).unwrap_err();
     assert!(matches!(err, MonitorError::Inconsistent { .. }), "{err}");
     assert_eq!(std::fs::read_to_string(&jsonl).unwrap_or_default(), "");
-    let coverage = monitor.coverage(&w.source()).unwrap();
+    let coverage = coverage_now(&monitor, &w.source());
     assert_eq!(coverage.verified_size, 0);
     assert_eq!(coverage.pending_alerts, 0, "unverified matches are dropped");
 
@@ -594,7 +599,7 @@ fn a_rewritten_history_is_caught_without_a_consistency_proof() {
     w.log.publish();
     let err = rt.block_on(monitor.round(&w.source())).unwrap_err();
     assert!(matches!(err, MonitorError::Inconsistent { .. }), "{err}");
-    let coverage = monitor.coverage(&w.source()).unwrap();
+    let coverage = coverage_now(&monitor, &w.source());
     assert_eq!(coverage.verified_size, verified, "the fork is not accepted");
     assert_eq!(
         coverage.position, verified,

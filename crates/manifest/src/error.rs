@@ -24,6 +24,18 @@ pub enum Error {
     /// The payload isn't a valid manifest.
     #[error("manifest: {0}")]
     Payload(String),
+    /// A version above [`crate::MAX_VERSION`].
+    #[error(
+        "manifest version {version} is above {max} (2^53 - 1), the largest version \
+         every client reads exactly: number versions from 1 up (a counter, or a date \
+         such as 2026120101)"
+    )]
+    VersionTooLarge {
+        /// The manifest's version.
+        version: u64,
+        /// The largest allowed.
+        max: u64,
+    },
     /// Too few valid signatures from trusted keys.
     #[error("{valid} valid signature(s) from trusted keys, {threshold} needed: {}", details.join("; "))]
     Signatures {

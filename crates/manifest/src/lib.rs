@@ -39,5 +39,5 @@ pub use envelope::{
 };
 pub use error::Error;
 pub use keys::{Algorithm, KeyId, SigningKey, VerifyingKey};
-pub use payload::{AfterExpiry, Candidate, Manifest};
+pub use payload::{AfterExpiry, Candidate, MAX_VERSION, Manifest};
 pub use verify::{Accepted, TrustSet, VerifiedManifest};

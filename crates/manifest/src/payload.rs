@@ -6,6 +6,12 @@ use time::OffsetDateTime;
 
 use crate::Error;
 
+/// The highest manifest version: 2^53 - 1, the largest integer every JSON
+/// reader holds exactly (RFC 8259 §6; JavaScript's `Number.MAX_SAFE_INTEGER`).
+/// A version beyond it reads differently in different clients, and one near
+/// `u64::MAX` or `i64::MAX` would leave no room for the versions after it.
+pub const MAX_VERSION: u64 = (1 << 53) - 1;
+
 /// What a client does once the manifest has expired and no newer one came.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -35,7 +41,8 @@ pub struct Candidate {
 pub struct Manifest {
     /// The app it configures.
     pub app: String,
-    /// Strictly increasing from one manifest of the app to the next.
+    /// Strictly increasing from one manifest of the app to the next, from 1
+    /// to [`MAX_VERSION`].
     pub version: u64,
     /// When it was made.
     #[serde(with = "time::serde::rfc3339")]
@@ -96,6 +103,12 @@ impl Manifest {
         }
         if self.version == 0 {
             return bad("version must be 1 or more".into());
+        }
+        if self.version > MAX_VERSION {
+            return Err(Error::VersionTooLarge {
+                version: self.version,
+                max: MAX_VERSION,
+            });
         }
         if self.expires_at <= self.issued_at {
             return bad(format!(

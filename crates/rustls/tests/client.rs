@@ -173,6 +173,7 @@ async fn manifest_server(ca: &Ca, key: &SigningKey) -> ManifestServer {
         admin_token: None,
         telemetry: None,
         ct: None,
+        trusted_proxies: Arc::from([]),
     };
     let leaf = ca.leaf(&["localhost"], KeyKind::EcdsaP256);
     let config = rustls::ServerConfig::builder_with_provider(provider())

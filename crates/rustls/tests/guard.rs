@@ -83,7 +83,12 @@ async fn world() -> World {
         admin_token: None,
         telemetry: Some(telemetry),
         ct: None,
+        trusted_proxies: Arc::from([]),
     };
+    // Clients seen fetching manifests reach the store (as under `serve`).
+    state
+        .manifests
+        .spawn_sync(state.store.clone(), Duration::from_secs(5), 1_000);
     let addr = serve(router(state.clone())).await;
 
     let webhook: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
@@ -225,6 +230,12 @@ fn guard_config(world: &World) -> GuardConfig {
         min_clients: 10,
         threshold: 0.05,
         webhook: Some(world.webhook_url.clone()),
+        // Every client of this test runs on one machine: one network
+        // source, which the defaults (3 sources, 20 clients each) rightly
+        // distrust. Guard integrity is tested in the server's tests.
+        min_sources: 1,
+        per_source: 1_000,
+        ..GuardConfig::default()
     }
 }
 
@@ -240,6 +251,11 @@ async fn a_bad_candidate_is_halted_by_the_guard() {
         "about half the clients are in the candidate: {failed}"
     );
 
+    w.state
+        .manifests
+        .flush_clients(&w.state.store, 1_000)
+        .await
+        .unwrap();
     guard::spawn(
         w.state.store.clone(),
         Arc::clone(&w.state.manifests),
@@ -288,6 +304,11 @@ async fn a_good_candidate_is_left_alone() {
         .await;
     let caches = tempfile::tempdir().unwrap();
     assert_eq!(w.run_clients(&caches).await, 0);
+    w.state
+        .manifests
+        .flush_clients(&w.state.store, 1_000)
+        .await
+        .unwrap();
     let verdicts = guard::check(&w.state.store, &w.state.manifests, &guard_config(&w)).await;
     assert_eq!(verdicts.len(), 1);
     assert!(!verdicts[0].halted, "{}", verdicts[0].text);

@@ -19,7 +19,9 @@ use pinwarden_core::policy::Policy;
 
 mod assess_api;
 pub mod ct;
+mod headers;
 mod input;
+pub mod listen;
 mod manifest_api;
 pub mod manifests;
 pub(crate) mod metrics;
@@ -27,6 +29,7 @@ mod openapi;
 mod pages;
 mod problem;
 mod scenarios_api;
+pub mod source;
 pub mod store;
 pub mod telemetry;
 
@@ -51,6 +54,9 @@ pub struct AppState {
     pub telemetry: Option<Arc<Telemetry>>,
     /// The CT monitor's status, when one runs under this server.
     pub ct: Option<Arc<ct::CtStatus>>,
+    /// Proxies whose `X-Forwarded-For` names the client (load balancers in
+    /// front of the replicas); anyone else's is ignored.
+    pub trusted_proxies: Arc<[source::Cidr]>,
 }
 
 /// The router of every endpoint.
@@ -106,7 +112,11 @@ pub fn router(state: AppState) -> Router {
                 "no such page or endpoint",
             )
         })
-        .layer(axum::middleware::map_response(problem::method_not_allowed))
+        .layer(axum::middleware::map_response(
+            problem::every_error_a_problem,
+        ))
+        // Outermost, so no answer leaves without them.
+        .layer(axum::middleware::map_response(headers::secure))
         .with_state(state)
 }
 

@@ -1,9 +1,11 @@
 //! `GET /v1/manifests/{app}` for clients, and the admin API under
 //! `/v1/admin/` (bearer token; off without one).
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -40,8 +42,9 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
 pub(crate) async fn get_manifest(
     State(state): State<AppState>,
     Path(app): Path<String>,
-    headers: HeaderMap,
+    request: Request,
 ) -> Response {
+    let headers = request.headers();
     let Some(served) = state.manifests.served(&app) else {
         return problem(
             StatusCode::NOT_FOUND,
@@ -53,9 +56,20 @@ pub(crate) async fn get_manifest(
         header_text("pinwarden-client"),
         header_text("pinwarden-cohort").and_then(|c| c.parse::<u8>().ok()),
     ) {
+        // Without the peer's address (a server that doesn't record it) all
+        // clients count as one unknown source.
+        let source = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(
+                || "-".to_owned(),
+                |ConnectInfo(peer)| {
+                    crate::source::request_source(*peer, headers, &state.trusted_proxies)
+                },
+            );
         state
             .manifests
-            .note_client(&app, served.version, client, cohort);
+            .note_client(&app, served.version, client, cohort, &source);
     }
     let mut out = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&served.etag) {
@@ -68,7 +82,7 @@ pub(crate) async fn get_manifest(
     if let Some(p) = served.rollout {
         out.insert(ROLLOUT_HEADER, HeaderValue::from(p));
     }
-    if not_modified(&headers, &served.etag) {
+    if not_modified(headers, &served.etag) {
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
     out.insert(

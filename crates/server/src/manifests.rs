@@ -2,6 +2,14 @@
 //! serves (kept in memory, so serving never waits on the database), and
 //! staged rollouts.
 //!
+//! Replicas on one PostgreSQL database are one service: the database is the
+//! truth, each replica's served map a cache. A change made on any replica
+//! is announced with NOTIFY and every replica reloads that app at once; a
+//! reconciliation every few seconds reloads everything anyway, in case a
+//! notification was missed. Rollout changes are compare-and-set on the
+//! rollout's revision, so two replicas can't both decide from the same
+//! state: a halt that commits after an advance is the final word.
+//!
 //! A manifest's candidate percentage is signed: it is the most the signer
 //! allows. The server serves the envelope unchanged and says how far the
 //! rollout has got in a `Pinwarden-Rollout-Percentage` header (0 until a
@@ -10,14 +18,15 @@
 //! signed, so it needs no signature of its own, and halting a bad rollout
 //! needs no signing key.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use pinwarden_manifest::{Accepted, Error as ManifestError, TrustSet};
 use sha2::{Digest as _, Sha256};
 
-use crate::store::{RolloutEvent, RolloutState, Store, StoreError, StoredManifest};
+use crate::store::{RolloutEvent, RolloutState, SeenClient, Store, StoreError, StoredManifest};
 
 /// The header that carries the effective rollout percentage.
 pub const ROLLOUT_HEADER: &str = "pinwarden-rollout-percentage";
@@ -68,11 +77,23 @@ impl From<StoreError> for Refusal {
 pub struct Manifests {
     trust: Option<TrustSet>,
     served: RwLock<HashMap<String, Served>>,
-    /// Uploads and rollout changes, one at a time.
+    /// Uploads and rollout changes from this process, one at a time (the
+    /// database's compare-and-set orders them across replicas).
     writing: tokio::sync::Mutex<()>,
-    /// Clients seen fetching each app's current version: client id → cohort.
-    clients: std::sync::Mutex<HashMap<(String, i64), HashMap<String, u8>>>,
+    /// Clients seen fetching manifests since the last flush to the store.
+    seen: std::sync::Mutex<Seen>,
 }
+
+/// Clients waiting to be written, each once.
+#[derive(Debug, Default)]
+struct Seen {
+    clients: Vec<SeenClient>,
+    keys: HashSet<(String, i64, String)>,
+}
+
+/// At most this many clients wait between flushes (a flood is dropped, not
+/// buffered: the store caps each source anyway).
+const MAX_PENDING_CLIENTS: usize = 100_000;
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -104,40 +125,54 @@ impl Manifests {
             trust,
             served: RwLock::new(HashMap::new()),
             writing: tokio::sync::Mutex::new(()),
-            clients: std::sync::Mutex::new(HashMap::new()),
+            seen: std::sync::Mutex::new(Seen::default()),
         };
-        for m in store.latest_manifests().await? {
-            this.refresh(store, &m.app).await?;
-        }
+        this.reload(store).await?;
         Ok(this)
     }
 
     /// Notes a pinwarden client (its pseudonymous id and cohort) fetching
-    /// `version` of `app`, for the rollout guard. At most 100,000 clients
-    /// per app and version are remembered.
-    pub fn note_client(&self, app: &str, version: i64, client: &str, cohort: u8) {
+    /// `version` of `app` from network `source`, for the rollout guard;
+    /// written to the store by [`Manifests::flush_clients`].
+    pub fn note_client(&self, app: &str, version: i64, client: &str, cohort: u8, source: &str) {
         if client.is_empty() || client.len() > 64 || cohort >= 100 {
             return;
         }
-        if let Ok(mut map) = self.clients.lock() {
-            map.retain(|(a, v), _| a != app || *v == version);
-            let seen = map.entry((app.to_owned(), version)).or_default();
-            if seen.len() < 100_000 || seen.contains_key(client) {
-                seen.insert(client.to_owned(), cohort);
-            }
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
+        if seen.clients.len() >= MAX_PENDING_CLIENTS {
+            return;
+        }
+        if seen
+            .keys
+            .insert((app.to_owned(), version, client.to_owned()))
+        {
+            seen.clients.push(SeenClient {
+                app: app.to_owned(),
+                version,
+                client: client.to_owned(),
+                cohort: i64::from(cohort),
+                source: source.to_owned(),
+                seen_at: now(),
+            });
         }
     }
 
-    /// The cohorts of the clients seen fetching `version` of `app`.
-    pub fn clients(&self, app: &str, version: i64) -> Vec<u8> {
-        self.clients
-            .lock()
-            .ok()
-            .and_then(|map| {
-                map.get(&(app.to_owned(), version))
-                    .map(|m| m.values().copied().collect())
-            })
-            .unwrap_or_default()
+    /// Writes the clients seen since the last flush; a source adds at most
+    /// `per_source` clients to a version.
+    pub async fn flush_clients(&self, store: &Store, per_source: i64) -> Result<(), StoreError> {
+        let clients = match self.seen.lock() {
+            Ok(mut seen) => {
+                seen.keys.clear();
+                std::mem::take(&mut seen.clients)
+            }
+            Err(_) => return Ok(()),
+        };
+        if clients.is_empty() {
+            return Ok(());
+        }
+        store.note_clients(&clients, per_source).await
     }
 
     /// What is served for `app`, if anything.
@@ -145,12 +180,7 @@ impl Manifests {
         self.served.read().ok()?.get(app).cloned()
     }
 
-    /// Recomputes what is served for `app` from the store.
-    async fn refresh(&self, store: &Store, app: &str) -> Result<(), StoreError> {
-        let Some(latest) = store.manifests(app).await?.into_iter().next() else {
-            return Ok(());
-        };
-        let rollout = store.rollouts().await?.into_iter().find(|r| r.app == app);
+    fn serve(latest: StoredManifest, rollout: Option<&RolloutState>) -> Served {
         let percentage = latest.ceiling.map(|ceiling| match rollout {
             Some(r) if r.version == latest.version && r.state == "active" => {
                 r.percentage.min(ceiling)
@@ -158,16 +188,87 @@ impl Manifests {
             _ => 0,
         });
         let body: Arc<[u8]> = latest.envelope.into_bytes().into();
-        let served = Served {
+        Served {
             etag: etag(&body, percentage),
             body,
             rollout: percentage,
             version: latest.version,
+        }
+    }
+
+    /// Recomputes what is served for `app` from the store.
+    pub async fn refresh(&self, store: &Store, app: &str) -> Result<(), StoreError> {
+        let Some(latest) = store.manifests(app).await?.into_iter().next() else {
+            return Ok(());
         };
+        let rollouts = store.rollouts().await?;
+        let served = Self::serve(latest, rollouts.iter().find(|r| r.app == app));
         if let Ok(mut map) = self.served.write() {
             map.insert(app.to_owned(), served);
         }
         Ok(())
+    }
+
+    /// Recomputes what is served for every app, in two queries.
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let latest = store.latest_manifests().await?;
+        let rollouts = store.rollouts().await?;
+        let map: HashMap<String, Served> = latest
+            .into_iter()
+            .map(|m| {
+                let app = m.app.clone();
+                let rollout = rollouts.iter().find(|r| r.app == app);
+                (app, Self::serve(m, rollout))
+            })
+            .collect();
+        if let Ok(mut served) = self.served.write() {
+            *served = map;
+        }
+        Ok(())
+    }
+
+    /// Keeps this replica's served map in step with the database: reloads
+    /// an app when another replica announces a change (PostgreSQL
+    /// LISTEN/NOTIFY), everything every `reconcile`, and flushes the clients
+    /// seen every second (`per_source` at most per source and version).
+    pub fn spawn_sync(self: &Arc<Self>, store: Store, reconcile: Duration, per_source: i64) {
+        let this = Arc::clone(self);
+        let listening = store.clone();
+        tokio::spawn(async move {
+            loop {
+                match listening.listen_changes().await {
+                    Ok(Some(mut listener)) => {
+                        // Anything missed while not listening.
+                        let _ = this.reload(&listening).await;
+                        while let Ok(n) = listener.recv().await {
+                            if let Err(e) = this.refresh(&listening, n.payload()).await {
+                                eprintln!("pinwarden: reloading {}: {e}", n.payload());
+                            }
+                        }
+                        eprintln!("pinwarden: the change notifications stopped; listening again");
+                    }
+                    Ok(None) => return,
+                    Err(e) => eprintln!("pinwarden: listening for changes: {e}"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut last_reload = tokio::time::Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Err(e) = this.flush_clients(&store, per_source).await {
+                    eprintln!("pinwarden: recording manifest clients: {e}");
+                }
+                if last_reload.elapsed() >= reconcile {
+                    last_reload = tokio::time::Instant::now();
+                    if let Err(e) = this.reload(&store).await {
+                        eprintln!("pinwarden: reloading manifests: {e}");
+                    }
+                }
+            }
+        });
     }
 
     /// Verifies and stores an uploaded envelope. `Ok(true)` when it is new,
@@ -235,6 +336,7 @@ impl Manifests {
             }
         }
         self.refresh(store, app).await?;
+        store.notify_change(app).await?;
         Ok(inserted)
     }
 
@@ -248,88 +350,148 @@ impl Manifests {
         percentage: Option<u8>,
         reason: &str,
     ) -> Result<RolloutState, Refusal> {
-        let unprocessable = |d: String| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, d);
         let _writing = self.writing.lock().await;
-        let Some(latest) = store.manifests(app).await?.into_iter().next() else {
-            return Err(Refusal::new(
-                StatusCode::NOT_FOUND,
-                format!("no manifest for app {app:?}"),
-            ));
-        };
-        let Some(ceiling) = latest.ceiling else {
-            return Err(unprocessable(format!(
-                "{app} version {} has no candidate pin sets to roll out",
-                latest.version
-            )));
-        };
-        let current = store
-            .rollouts()
+        // Decided on what the database holds; when another replica changed
+        // it in between, decided again on what it holds then.
+        for _ in 0..MAX_ATTEMPTS {
+            let (state, expected) = decide(store, app, action, percentage.map(i64::from)).await?;
+            if self.commit(store, &state, action, reason, expected).await? {
+                return Ok(state);
+            }
+        }
+        Err(Refusal::new(
+            StatusCode::CONFLICT,
+            format!("the rollout of {app} kept changing under this request; try again"),
+        ))
+    }
+
+    /// Halts the rollout only if it is still at `revision` (the guard's
+    /// check saw that one). `Ok(None)` when it changed meanwhile — another
+    /// replica's guard halted it, say — so a step is halted once, with one
+    /// event and one webhook.
+    pub async fn halt_if_unchanged(
+        &self,
+        store: &Store,
+        app: &str,
+        revision: i64,
+        reason: &str,
+    ) -> Result<Option<RolloutState>, Refusal> {
+        let _writing = self.writing.lock().await;
+        let (state, expected) = decide(store, app, "halt", None).await?;
+        if expected != Some(revision) {
+            return Ok(None);
+        }
+        Ok(self
+            .commit(store, &state, "halt", reason, expected)
             .await?
-            .into_iter()
-            .find(|r| r.app == app && r.version == latest.version);
-        let wanted = percentage.map(i64::from);
-        let (new_percentage, state) = match action {
-            "start" => {
-                let p = wanted.ok_or_else(|| unprocessable("start needs a percentage".into()))?;
-                if let Some(c) = current.as_ref().filter(|c| c.state == "active") {
-                    return Err(Refusal::new(
-                        StatusCode::CONFLICT,
-                        format!(
-                            "the rollout of version {} is already active at {}%: advance or halt it",
-                            c.version, c.percentage
-                        ),
-                    ));
-                }
-                (p, "active")
+            .then_some(state))
+    }
+
+    async fn commit(
+        &self,
+        store: &Store,
+        state: &RolloutState,
+        action: &str,
+        reason: &str,
+        expected: Option<i64>,
+    ) -> Result<bool, Refusal> {
+        let event = RolloutEvent {
+            at: state.updated_at,
+            version: state.version,
+            action: action.into(),
+            percentage: state.percentage,
+            reason: reason.into(),
+        };
+        if !store.set_rollout(state, &event, expected).await? {
+            return Ok(false);
+        }
+        self.refresh(store, &state.app).await?;
+        store.notify_change(&state.app).await?;
+        Ok(true)
+    }
+}
+
+/// Attempts at a rollout change before giving up under contention.
+const MAX_ATTEMPTS: usize = 16;
+
+/// The rollout state `action` leads to from what the store holds now, and
+/// the revision it must still be at.
+async fn decide(
+    store: &Store,
+    app: &str,
+    action: &str,
+    wanted: Option<i64>,
+) -> Result<(RolloutState, Option<i64>), Refusal> {
+    let unprocessable = |d: String| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, d);
+    let Some(latest) = store.manifests(app).await?.into_iter().next() else {
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("no manifest for app {app:?}"),
+        ));
+    };
+    let Some(ceiling) = latest.ceiling else {
+        return Err(unprocessable(format!(
+            "{app} version {} has no candidate pin sets to roll out",
+            latest.version
+        )));
+    };
+    let row = store.rollouts().await?.into_iter().find(|r| r.app == app);
+    let current = row.as_ref().filter(|r| r.version == latest.version);
+    let (new_percentage, state) = match action {
+        "start" => {
+            let p = wanted.ok_or_else(|| unprocessable("start needs a percentage".into()))?;
+            if let Some(c) = current.filter(|c| c.state == "active") {
+                return Err(Refusal::new(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "the rollout of version {} is already active at {}%: advance or halt it",
+                        c.version, c.percentage
+                    ),
+                ));
             }
-            "advance" => {
-                let p = wanted.ok_or_else(|| unprocessable("advance needs a percentage".into()))?;
-                let Some(c) = current.as_ref().filter(|c| c.state == "active") else {
-                    return Err(Refusal::new(
-                        StatusCode::CONFLICT,
-                        format!(
-                            "no active rollout of {app} version {}: start one",
-                            latest.version
-                        ),
-                    ));
-                };
-                if p <= c.percentage {
-                    return Err(unprocessable(format!(
-                        "advance to {p}% from {}%: a rollout only grows; halt it to go back",
-                        c.percentage
-                    )));
-                }
-                (p, "active")
-            }
-            "halt" => (0, "halted"),
-            other => {
+            (p, "active")
+        }
+        "advance" => {
+            let p = wanted.ok_or_else(|| unprocessable("advance needs a percentage".into()))?;
+            let Some(c) = current.filter(|c| c.state == "active") else {
+                return Err(Refusal::new(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "no active rollout of {app} version {}: start one",
+                        latest.version
+                    ),
+                ));
+            };
+            if p <= c.percentage {
                 return Err(unprocessable(format!(
-                    "action {other:?}: use start, advance or halt"
+                    "advance to {p}% from {}%: a rollout only grows; halt it to go back",
+                    c.percentage
                 )));
             }
-        };
-        if new_percentage > ceiling {
+            (p, "active")
+        }
+        "halt" => (0, "halted"),
+        other => {
             return Err(unprocessable(format!(
-                "{new_percentage}% is above the {ceiling}% the manifest's signers allow"
+                "action {other:?}: use start, advance or halt"
             )));
         }
-        let at = now();
-        let state = RolloutState {
+    };
+    if new_percentage > ceiling {
+        return Err(unprocessable(format!(
+            "{new_percentage}% is above the {ceiling}% the manifest's signers allow"
+        )));
+    }
+    let expected = row.as_ref().map(|r| r.revision);
+    Ok((
+        RolloutState {
             app: app.to_owned(),
             version: latest.version,
             percentage: new_percentage,
             state: state.into(),
-            updated_at: at,
-        };
-        let event = RolloutEvent {
-            at,
-            version: latest.version,
-            action: action.into(),
-            percentage: new_percentage,
-            reason: reason.into(),
-        };
-        store.set_rollout(&state, &event).await?;
-        self.refresh(store, app).await?;
-        Ok(state)
-    }
+            updated_at: now(),
+            revision: expected.map_or(1, |r| r + 1),
+        },
+        expected,
+    ))
 }

@@ -20,7 +20,17 @@ enum Kind {
 
 /// Why a report can be refused: the `reason` label of
 /// `pinwarden_reports_rejected_total` (see `telemetry::api::reject`).
-pub(crate) const REJECT_REASONS: &[&str] = &["app", "size", "invalid", "rate", "queue", "store"];
+pub(crate) const REJECT_REASONS: &[&str] = &[
+    "app",
+    "size",
+    "invalid",
+    "rate",
+    "source-rate",
+    "source-new-failures",
+    "new-failures",
+    "queue",
+    "store",
+];
 
 static FAMILIES: &[Family] = &[
     Family {
@@ -32,7 +42,7 @@ static FAMILIES: &[Family] = &[
     Family {
         name: "pinwarden_reports_rejected_total",
         kind: Kind::Counter,
-        help: "Pin-failure reports refused, by reason: app (bad app name), size, invalid, rate (rate limit), queue (full), store (database failure).",
+        help: "Pin-failure reports refused, by reason: app (bad app name), size, invalid, rate (per source and app), source-rate (per source, all apps and hosts), source-new-failures (new distinct failures per source), new-failures (the server's cap on new distinct failures per minute), queue (full), store (database failure).",
         labels: Some(("reason", REJECT_REASONS)),
     },
     Family {
@@ -58,6 +68,24 @@ static FAMILIES: &[Family] = &[
         kind: Kind::Gauge,
         help: "Failures the SQLite writer remembers for deduplication (0 on PostgreSQL, which uses a unique index).",
         labels: None,
+    },
+    Family {
+        name: "pinwarden_reports_new_failures_total",
+        kind: Kind::Counter,
+        help: "Distinct failures stored as new rows (what --report-new-failures caps per minute); repeats of a known failure are not counted.",
+        labels: None,
+    },
+    Family {
+        name: "pinwarden_http_connections",
+        kind: Kind::Gauge,
+        help: "HTTP connections being served (at most --max-connections).",
+        labels: None,
+    },
+    Family {
+        name: "pinwarden_http_connections_closed_total",
+        kind: Kind::Counter,
+        help: "HTTP connections the server closed for a limit, by reason: header-timeout, body-timeout (answered 408), idle-timeout, send-timeout (the client stopped reading), evicted (for a new connection when full), refused (full of busy connections: answered 503), dropped (too many waiting: closed unanswered).",
+        labels: Some(("reason", crate::listen::CLOSE_REASONS)),
     },
     Family {
         name: "pinwarden_reports_dedup_untracked_total",

@@ -81,8 +81,8 @@ fn report_responses() -> Value {
         "202": ok("Stored (or counted as a duplicate), with its class", json!({ "$ref": "#/components/schemas/Accepted" })),
         "400": problem("Not a valid report or app name; the detail names the field"),
         "413": problem("Larger than 64 KiB"),
-        "429": problem("Too many reports from this source for this app (Retry-After)"),
-        "503": problem("Telemetry is off, the queue is full or the store failed (Retry-After)")
+        "429": problem("Too many reports from this network for this app, or for all apps and hosts, or too many new distinct failures from it (Retry-After)"),
+        "503": problem("Telemetry is off, the queue is full, the server's cap of new distinct failures per minute is spent, or the store failed (Retry-After)")
     })
 }
 
@@ -554,13 +554,14 @@ fn components() -> Value {
             },
             "RolloutState": {
                 "type": "object",
-                "required": ["app", "version", "percentage", "state", "updated_at"],
+                "required": ["app", "version", "percentage", "state", "updated_at", "revision"],
                 "properties": {
                     "app": { "type": "string" },
                     "version": { "type": "integer" },
                     "percentage": { "type": "integer", "minimum": 0, "maximum": 100 },
-                    "state": { "type": "string" },
-                    "updated_at": { "type": "integer" }
+                    "state": { "enum": ["active", "halted", "complete"] },
+                    "updated_at": { "type": "integer" },
+                    "revision": { "type": "integer", "minimum": 1, "description": "Bumped by every change; changes are compare-and-set on it" }
                 }
             },
             "RolloutEvent": {

@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use pinwarden_assess::{
     Decision, GateState, Readiness, Report, RuleStatus, Status, Step, Verdict, assess, gate_words,
-    name, radar_svg, readiness_words, report_html, rule_status_words, status_words, type_words,
-    verdict_words,
+    name, radar_svg, readiness_words, report_html_linked, rule_status_words, status_words,
+    type_words, verdict_words,
 };
 use pinwarden_core::policy::AppType;
 
@@ -29,8 +29,8 @@ const NAV: [(&str, &str); 7] = [
     ("/report", "Full report"),
 ];
 
-/// The files of `web/static`, by name.
-const ASSETS: [(&str, &str, &str); 3] = [
+/// The files of `web/static`, by name, and the full report's stylesheet.
+const ASSETS: [(&str, &str, &str); 4] = [
     (
         "style.css",
         "text/css; charset=utf-8",
@@ -45,6 +45,11 @@ const ASSETS: [(&str, &str, &str); 3] = [
         "icon.svg",
         "image/svg+xml",
         include_str!("../../../web/static/icon.svg"),
+    ),
+    (
+        "report.css",
+        "text/css; charset=utf-8",
+        pinwarden_assess::REPORT_CSS,
     ),
 ];
 
@@ -464,7 +469,11 @@ async fn ct_page(State(state): State<AppState>) -> Response {
 }
 
 async fn full_report(State(state): State<AppState>) -> Html<String> {
-    Html(report_html(&assess(&state.policy, today())))
+    // Styles linked, not inline: the Content-Security-Policy allows none.
+    Html(report_html_linked(
+        &assess(&state.policy, today()),
+        "/static/report.css",
+    ))
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

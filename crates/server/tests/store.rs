@@ -140,6 +140,7 @@ fn new_report(host: &str, fingerprint: &str, at: i64) -> NewReport {
         client_time: None,
         client_ip: None,
         notes: "[]".into(),
+        source: None,
     }
 }
 

@@ -21,6 +21,12 @@ impl Fixture {
         let key = dir.path().join("signer").display().to_string();
         stdout_of(pinwarden().args(["manifest", "keygen", "--out", &key]));
         let token_file = write(dir.path(), "token", format!("{TOKEN}\n"));
+        // The server refuses a token file others can read (issue 15).
+        std::fs::set_permissions(
+            &token_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         Self {
             dir,
             key,
@@ -306,6 +312,7 @@ fn without_a_token_the_admin_api_is_off() {
 
     // A short token is refused at start, and the token is never printed.
     let short = write(f.dir.path(), "short", "abc");
+    std::fs::set_permissions(&short, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     pinwarden()
         .args(["serve", "--listen", "127.0.0.1:0", "--policy", EXAMPLE])
         .args(["--admin-token-file", short.to_str().unwrap()])

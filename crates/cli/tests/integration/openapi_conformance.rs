@@ -40,9 +40,16 @@ fn schemathesis_finds_no_failure() {
             token_file.to_str().unwrap(),
             "--manifest-trust",
             signer.with_extension("pub").to_str().unwrap(),
-            // Schemathesis sends a few hundred reports from one address.
+            // Schemathesis sends a few hundred reports, most of them new
+            // failures, from one address.
             "--report-rate",
             "1000",
+            "--report-source-rate",
+            "1000",
+            "--report-source-new-failures",
+            "100000",
+            "--report-new-failures",
+            "100000",
         ],
     );
     let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/schemathesis");

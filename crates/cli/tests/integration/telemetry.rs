@@ -14,6 +14,19 @@ use serde_json::json;
 use crate::serve_cmd::{Server, curl, start_serving};
 use crate::support::{require, write};
 
+/// Every report limit lifted: for tests that send thousands of distinct
+/// failures from one address.
+const UNLIMITED: &[&str] = &[
+    "--report-rate",
+    "100000",
+    "--report-source-rate",
+    "100000",
+    "--report-source-new-failures",
+    "10000000",
+    "--report-new-failures",
+    "10000000",
+];
+
 /// A TrustKit (iOS) report for `host` with a chain from `ca`.
 fn report(host: &str, ca: &Ca, version: &str) -> serde_json::Value {
     let leaf = ca.leaf(&[host], KeyKind::EcdsaP256);
@@ -43,11 +56,23 @@ fn post_raw(url: &str, path: &str, body: &[u8]) -> Option<u16> {
 
 /// POSTs `body` over a plain socket; the status code and the whole answer.
 fn post_answer(url: &str, path: &str, body: &[u8]) -> Option<(u16, String)> {
+    post_forwarded(url, path, body, None)
+}
+
+/// POSTs `body` with `X-Forwarded-For: client` when given (the server
+/// trusts it from 127.0.0.1 when started with `--trusted-proxy 127.0.0.1`).
+fn post_forwarded(
+    url: &str,
+    path: &str,
+    body: &[u8],
+    client: Option<&str>,
+) -> Option<(u16, String)> {
     let addr = url.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let forwarded = client.map_or(String::new(), |c| format!("x-forwarded-for: {c}\r\n"));
     let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{forwarded}connection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).ok()?;
@@ -363,7 +388,7 @@ fn a_flood_from_one_source_is_slowed_down() {
 fn a_full_queue_answers_503_with_retry_after_and_drops_nothing() {
     let data = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/pw.db", data.path().display());
-    let server = start_serving(&url, &["--report-rate", "100000", "--report-queue", "1"]);
+    let server = start_serving(&url, &[UNLIMITED, &["--report-queue", "1"]].concat());
     let rogue = Ca::root("Rogue", KeyKind::EcdsaP256);
     let template = report("h.example.com", &rogue, "1");
     let answers = std::sync::Mutex::new(Vec::new());
@@ -433,7 +458,7 @@ fn a_full_queue_answers_503_with_retry_after_and_drops_nothing() {
 fn no_acknowledged_report_is_lost_to_kill_minus_9() {
     let data = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/pw.db", data.path().display());
-    let mut server = start_serving(&url, &["--report-rate", "100000"]);
+    let mut server = start_serving(&url, UNLIMITED);
     let rogue = Ca::root("Rogue", KeyKind::EcdsaP256);
     // One chain for all, hosts distinct so nothing is deduplicated.
     let template = report("h.example.com", &rogue, "1");
@@ -493,7 +518,7 @@ fn no_acknowledged_report_is_lost_to_kill_minus_9() {
 
     // Restarted, the server rebuilds the window's failures from the file:
     // the same reports again are counted on their rows, not stored twice.
-    let server = start_serving(&url, &["--report-rate", "100000"]);
+    let server = start_serving(&url, UNLIMITED);
     let dir = tempfile::tempdir().unwrap();
     for host in acknowledged.iter().take(3) {
         let mut body = template.clone();
@@ -524,4 +549,215 @@ fn no_acknowledged_report_is_lost_to_kill_minus_9() {
         store.report_hosts().await.unwrap()
     });
     assert_eq!(rows.len(), stored.len(), "no row added by the repeats");
+}
+
+/// A metric's value in the server's /metrics.
+fn metric(server: &Server, line_start: &str) -> f64 {
+    let (_, text) = curl(&format!("{}/metrics", server.url));
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start))
+        .unwrap_or_else(|| panic!("no {line_start} in {text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Issue 15: keyed on source and app, one source stored 20,000 distinct
+/// hosts in 4.7 s. Now a network is limited across all apps and hosts, in
+/// reports and in new distinct failures; the server caps new failures per
+/// minute for everybody; repeats of known failures are still counted; and
+/// every refusal says when to retry and is counted in /metrics.
+fn report_limits(database: &str) {
+    require("curl");
+    let server = start_serving(
+        database,
+        &[
+            // 3 reports at once per source, then one every 4 s.
+            "--report-source-rate",
+            "0.25",
+            "--report-source-new-failures",
+            "2",
+            "--report-new-failures",
+            "4",
+            "--trusted-proxy",
+            "127.0.0.1",
+        ],
+    );
+    let rogue = Ca::root("Rogue", KeyKind::EcdsaP256);
+    let template = report("h.example.com", &rogue, "1");
+    let body = |host: &str| {
+        let mut b = template.clone();
+        b["hostname"] = host.into();
+        b.to_string()
+    };
+    let send = |host: &str, from: Option<&str>| {
+        post_forwarded(&server.url, "/v1/reports", body(host).as_bytes(), from)
+            .unwrap_or_else(|| panic!("{host}: no answer"))
+    };
+    let retry_after = |answer: &str| -> u64 {
+        answer
+            .to_ascii_lowercase()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("retry-after: ")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no Retry-After: {answer}"))
+    };
+    let (a, b, c) = (None, Some("198.51.100.7"), Some("203.0.113.9"));
+
+    // Source a: two new failures, then its new-failure share is spent...
+    for host in ["h0.example.com", "h1.example.com"] {
+        let (code, answer) = send(host, a);
+        assert_eq!(code, 202, "{answer}");
+    }
+    let (code, answer) = send("h2.example.com", a);
+    assert_eq!(code, 429, "{answer}");
+    assert!(
+        answer.contains("new distinct failures from this network"),
+        "{answer}"
+    );
+    assert!((1..=30).contains(&retry_after(&answer)), "{answer}");
+    // ... and its third report used its burst: any host, even a repeat, waits.
+    let (code, answer) = send("h0.example.com", a);
+    assert_eq!(code, 429, "{answer}");
+    assert!(answer.contains("all apps and hosts together"), "{answer}");
+    assert!((1..=4).contains(&retry_after(&answer)), "{answer}");
+
+    // Another network: a repeat of a's failure is counted, a new one stored.
+    let (code, answer) = send("h0.example.com", b);
+    assert_eq!(
+        (code, answer.contains("\"duplicate\":true")),
+        (202, true),
+        "{answer}"
+    );
+    assert_eq!(send("h3.example.com", b).0, 202);
+    // A third: the server's 4 new failures a minute are spent after one more.
+    assert_eq!(send("h4.example.com", c).0, 202);
+    let (code, answer) = send("h5.example.com", c);
+    assert_eq!(code, 503, "{answer}");
+    assert!(
+        answer.contains("limit of new distinct failures"),
+        "{answer}"
+    );
+    assert!((1..=15).contains(&retry_after(&answer)), "{answer}");
+    // Repeats are still counted with the cap spent.
+    let (code, answer) = send("h1.example.com", c);
+    assert_eq!(
+        (code, answer.contains("\"duplicate\":true")),
+        (202, true),
+        "{answer}"
+    );
+
+    let (_, summary) = curl(&format!("{}/api/v1/reports/summary?days=1", server.url));
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["total"], 6, "{summary}");
+    let (_, rows) = curl(&format!("'{}/api/v1/reports?limit=50'", server.url));
+    let rows: serde_json::Value = serde_json::from_str(&rows).unwrap();
+    let mut hosts: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["host"].as_str().unwrap())
+        .collect();
+    hosts.sort_unstable();
+    assert_eq!(
+        hosts,
+        [
+            "h0.example.com",
+            "h1.example.com",
+            "h3.example.com",
+            "h4.example.com"
+        ],
+        "nothing refused was stored"
+    );
+    for (line, want) in [
+        (
+            "pinwarden_reports_rejected_total{reason=\"source-new-failures\"} ",
+            1.0,
+        ),
+        (
+            "pinwarden_reports_rejected_total{reason=\"source-rate\"} ",
+            1.0,
+        ),
+        (
+            "pinwarden_reports_rejected_total{reason=\"new-failures\"} ",
+            1.0,
+        ),
+        ("pinwarden_reports_new_failures_total ", 4.0),
+        ("pinwarden_reports_accepted_total ", 6.0),
+        ("pinwarden_reports_deduplicated_total ", 2.0),
+    ] {
+        assert_eq!(metric(&server, line), want, "{line}");
+    }
+}
+
+#[test]
+fn report_limits_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    report_limits(&format!("sqlite://{}/pw.db", data.path().display()));
+}
+
+#[test]
+fn report_limits_on_postgres() {
+    let db = pinwarden_test_support::PostgresDb::create();
+    report_limits(&db.url);
+}
+
+/// Issue 15: the dedup fingerprint ignored `date-time`, on which the class
+/// depends, so one future-dated report relabelled three interception
+/// reports `clock-skew`. The class is part of the fingerprint now: in
+/// either order, each report keeps its class.
+fn future_dated_report_does_not_relabel_others(database: &str) {
+    require("curl");
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_serving(database, &[]);
+    let rogue = Ca::root("Totally Legit Proxy CA", KeyKind::EcdsaP256);
+    let future = (time::OffsetDateTime::now_utc() + time::Duration::days(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    for (host, future_first) in [
+        ("api.northwind.example", false),
+        ("auth.northwind.example", true),
+    ] {
+        let interception = report(host, &rogue, "5.1");
+        let mut skewed = interception.clone();
+        skewed["date-time"] = future.clone().into();
+        let mut sends = vec![(interception.clone(), "possible-interception"); 3];
+        sends.insert(if future_first { 0 } else { 3 }, (skewed, "clock-skew"));
+        for (n, (body, class)) in sends.iter().enumerate() {
+            let (code, answer) = post(&server, dir.path(), &body.to_string());
+            assert_eq!(code, "202", "{answer}");
+            let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+            assert_eq!(answer["class"], *class, "{host} #{n}: {answer}");
+        }
+        let (_, summary) = curl(&format!(
+            "'{}/api/v1/reports/summary?days=1&host={host}'",
+            server.url
+        ));
+        let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+        assert_eq!(
+            summary["by_class"],
+            json!([
+                {"key": "possible-interception", "failures": 3},
+                {"key": "clock-skew", "failures": 1}
+            ]),
+            "{host}: {summary}"
+        );
+    }
+}
+
+#[test]
+fn future_dated_report_does_not_relabel_others_on_sqlite() {
+    let data = tempfile::tempdir().unwrap();
+    future_dated_report_does_not_relabel_others(&format!(
+        "sqlite://{}/pw.db",
+        data.path().display()
+    ));
+}
+
+#[test]
+fn future_dated_report_does_not_relabel_others_on_postgres() {
+    let db = pinwarden_test_support::PostgresDb::create();
+    future_dated_report_does_not_relabel_others(&db.url);
 }

@@ -6,8 +6,9 @@
 //! budget); hash, decode and match them off the async threads; append
 //! their hashes in order to the compact range; and once the range reaches
 //! the head's size, compare roots. Only then do the round's matches become
-//! alerts and go to the sinks. The state file is replaced atomically along
-//! the way, so a kill at any moment resumes without a gap or a repeat.
+//! alerts and go to the sinks. The state is saved along the way (a file
+//! replaced atomically, or a database row under a lease: [`StateStore`]),
+//! so a kill at any moment resumes without a gap or a repeat.
 
 pub mod alert;
 mod api;
@@ -32,17 +33,17 @@ pub use download::{Budget, Retry};
 
 use crate::client::ClientError;
 use crate::loglist::Log;
-use crate::merkle::{CompactRange, verify_consistency};
+use crate::merkle::{CompactRange, Hash, verify_consistency};
 use crate::watch::Watchlist;
 use alert::{Alert, Finding, Verdict};
 use evaluate::{CaaCheck, Candidate, Expectations};
 use notify::Sink;
-use state::{LogState, StateError};
+pub use state::{FileStore, LogState, StateError, StateStore, log_key};
 
 /// Monitor settings.
 #[derive(Clone, Debug)]
 pub struct MonitorConfig {
-    /// Where per-log state files live.
+    /// Where per-log state files live (the default [`FileStore`]).
     pub state_dir: PathBuf,
     /// Entries per `get-entries` request.
     pub batch_size: u64,
@@ -73,7 +74,7 @@ impl MonitorConfig {
 /// Why a round stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
-    /// The state file.
+    /// The state can't be read or written.
     #[error(transparent)]
     State(#[from] StateError),
     /// The log didn't answer usefully.
@@ -176,6 +177,7 @@ pub struct RoundOutcome {
 /// The monitor.
 pub struct Monitor {
     config: MonitorConfig,
+    state: Arc<dyn StateStore>,
     watchlist: Arc<Watchlist>,
     expectations: Arc<Expectations>,
     caa: Option<Arc<dyn CaaCheck>>,
@@ -187,6 +189,7 @@ impl std::fmt::Debug for Monitor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Monitor")
             .field("config", &self.config)
+            .field("state", &self.state)
             .field("watchlist", &self.watchlist.len())
             .field(
                 "sinks",
@@ -197,9 +200,11 @@ impl std::fmt::Debug for Monitor {
 }
 
 impl Monitor {
-    /// A monitor; sinks, CAA and progress are added with the builders.
+    /// A monitor keeping state in files under `config.state_dir`; sinks,
+    /// CAA, progress and another state store are added with the builders.
     pub fn new(config: MonitorConfig, watchlist: Watchlist, expectations: Expectations) -> Self {
         Self {
+            state: Arc::new(FileStore::new(config.state_dir.clone())),
             config,
             watchlist: Arc::new(watchlist),
             expectations: Arc::new(expectations),
@@ -227,22 +232,26 @@ impl Monitor {
         self
     }
 
-    fn state_path(&self, source: &LogSource) -> PathBuf {
-        LogState::path(&self.config.state_dir, &source.log.log_id)
+    /// Keeps state in `store` instead of files under `config.state_dir`.
+    pub fn with_state_store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.state = store;
+        self
     }
 
-    fn load(&self, source: &LogSource) -> Result<LogState, MonitorError> {
-        std::fs::create_dir_all(&self.config.state_dir).map_err(|e| StateError {
-            path: self.config.state_dir.clone(),
-            reason: e.to_string(),
-        })?;
-        let path = self.state_path(source);
-        let state = LogState::load(&path)?
+    async fn load(
+        &self,
+        source: &LogSource,
+        store: &dyn StateStore,
+    ) -> Result<LogState, MonitorError> {
+        let log_id = STANDARD.encode(source.log.log_id);
+        let state = store
+            .load(&source.log.log_id)
+            .await?
             .unwrap_or_else(|| LogState::new(&source.log.log_id, source.client.url()));
-        if state.log_id != STANDARD.encode(source.log.log_id) {
-            return Err(StateError {
-                path,
-                reason: "belongs to another log".to_owned(),
+        if state.log_id != log_id {
+            return Err(StateError::Corrupt {
+                log: log_id,
+                reason: format!("it belongs to another log ({})", state.log_id),
             }
             .into());
         }
@@ -250,23 +259,34 @@ impl Monitor {
     }
 
     /// The coverage report for a log, from its saved state.
-    pub fn coverage(&self, source: &LogSource) -> Result<Coverage, MonitorError> {
-        let state = self.load(source)?;
-        Ok(coverage_of(&source.log, &state))
+    pub async fn coverage(&self, source: &LogSource) -> Result<Coverage, MonitorError> {
+        let state = self.load(source, &*self.state).await?;
+        Ok(Coverage::of(&source.log, &state))
     }
 
     /// One round for one log: catch up to its newest tree head, verify,
     /// deliver. A failure is recorded in the state (and the coverage).
     pub async fn round(&self, source: &LogSource) -> Result<RoundOutcome, MonitorError> {
-        let mut state = self.load(source)?;
-        let path = self.state_path(source);
-        let result = self.round_inner(source, &mut state).await;
+        let store = self.state.clone();
+        self.round_with(source, &*store).await
+    }
+
+    /// A round whose state is read from and saved to `store` rather than
+    /// the monitor's own: a replica's lease on the log, say, which stops
+    /// every save (and delivery) once the lease has passed to another.
+    pub async fn round_with(
+        &self,
+        source: &LogSource,
+        store: &dyn StateStore,
+    ) -> Result<RoundOutcome, MonitorError> {
+        let mut state = self.load(source, store).await?;
+        let result = self.round_inner(source, &mut state, store).await;
         // A round that went well but left alerts undelivered still says why.
         state.last_error = match &result {
             Err(e) => Some(e.to_string()),
             Ok(_) => state.delivery_error.clone(),
         };
-        state.save(&path)?;
+        store.save(&source.log.log_id, &state).await?;
         result
     }
 
@@ -274,12 +294,15 @@ impl Monitor {
         &self,
         source: &LogSource,
         state: &mut LogState,
+        store: &dyn StateStore,
     ) -> Result<RoundOutcome, MonitorError> {
-        let path = self.state_path(source);
+        let log_id = &source.log.log_id;
         let name = source.log.description.clone();
         let mut outcome = RoundOutcome::default();
         // Alerts verified before a crash go out first.
-        outcome.alerts.extend(self.deliver(state, &path).await?);
+        outcome
+            .alerts
+            .extend(self.deliver(state, store, log_id).await?);
 
         // A tiled log's checkpoint is verified as it is read; the head it
         // yields carries the same signature, so this check holds for both.
@@ -351,10 +374,12 @@ impl Monitor {
             reason: e.to_string(),
         })?;
 
-        let mut range = state.compact_range().map_err(|reason| StateError {
-            path: path.clone(),
-            reason,
-        })?;
+        let mut range = state
+            .compact_range()
+            .map_err(|reason| StateError::Corrupt {
+                log: state.log_id.clone(),
+                reason,
+            })?;
         let start = range.size();
         if start > target.tree_size {
             return Err(MonitorError::Inconsistent {
@@ -368,7 +393,7 @@ impl Monitor {
         if let Some(p) = &self.progress {
             p.start(&name, start, target.tree_size);
         }
-        self.download(source, state, &mut range, target.tree_size, &path)
+        self.download(source, state, &mut range, target.tree_size, store)
             .await?;
         if let Some(p) = &self.progress {
             p.finish(&name);
@@ -399,8 +424,10 @@ impl Monitor {
         state.verified = Some(target);
         state.verified_range = state.range.clone();
         state.target = None;
-        state.save(&path)?;
-        outcome.alerts.extend(self.deliver(state, &path).await?);
+        store.save(log_id, state).await?;
+        outcome
+            .alerts
+            .extend(self.deliver(state, store, log_id).await?);
         Ok(outcome)
     }
 
@@ -410,7 +437,7 @@ impl Monitor {
         state: &mut LogState,
         range: &mut CompactRange,
         end: u64,
-        path: &std::path::Path,
+        store: &dyn StateStore,
     ) -> Result<(), MonitorError> {
         let budget = Arc::new(Budget::new(self.config.requests_per_second));
         let batch = self.config.batch_size.max(1);
@@ -441,7 +468,7 @@ impl Monitor {
                 Ok(r) => r,
                 Err(e) => {
                     state.set_range(range);
-                    state.save(path)?;
+                    store.save(&source.log.log_id, state).await?;
                     return Err(e.into());
                 }
             };
@@ -462,11 +489,11 @@ impl Monitor {
                 p.advance(&source.log.description, range.size());
             }
             if last_save.elapsed() >= self.config.save_every {
-                state.save(path)?;
+                store.save(&source.log.log_id, state).await?;
                 last_save = Instant::now();
             }
         }
-        state.save(path)?;
+        store.save(&source.log.log_id, state).await?;
         Ok(())
     }
 
@@ -551,15 +578,25 @@ impl Monitor {
         }
     }
 
-    /// Delivers ready alerts to every sink that hasn't had them.
+    /// Delivers ready alerts to every sink that hasn't had them, saving
+    /// which sink has which after each alert.
     async fn deliver(
         &self,
         state: &mut LogState,
-        path: &std::path::Path,
+        store: &dyn StateStore,
+        log_id: &Hash,
     ) -> Result<Vec<Alert>, MonitorError> {
         let mut done = Vec::new();
         let mut failed = None;
-        for alert in std::mem::take(&mut state.ready) {
+        let mut ready = std::mem::take(&mut state.ready).into_iter();
+        while let Some(alert) = ready.next() {
+            // A process that lost the log hands nothing more to the sinks:
+            // the one that holds it now delivers from the saved state.
+            if let Err(e) = store.check(log_id) {
+                state.ready.push(alert);
+                state.ready.extend(ready);
+                return Err(e.into());
+            }
             let mut complete = true;
             for sink in &self.sinks {
                 let name = sink.name();
@@ -581,7 +618,7 @@ impl Monitor {
             } else {
                 state.ready.push(alert);
             }
-            state.save(path)?;
+            store.save(log_id, state).await?;
         }
         state.delivery_error = failed;
         Ok(done)
@@ -619,6 +656,13 @@ impl Monitor {
         for t in tasks {
             let _ = t.await;
         }
+    }
+}
+
+impl Coverage {
+    /// Where monitoring of `log` stands, from its saved state.
+    pub fn of(log: &Log, state: &LogState) -> Self {
+        coverage_of(log, state)
     }
 }
 

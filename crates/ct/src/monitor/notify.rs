@@ -173,14 +173,7 @@ impl Webhook {
 
 impl Sink for Webhook {
     fn name(&self) -> String {
-        // The URL may carry a secret (Slack's does): name it by host only.
-        let host = self
-            .url
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or("?");
-        format!("webhook:{host}")
+        format!("webhook:{}", host_and_port(&self.url))
     }
 
     fn deliver<'a>(&'a self, alert: &'a Alert) -> BoxFuture<'a, Result<(), String>> {
@@ -204,5 +197,41 @@ impl Sink for Webhook {
                 Err(format!("webhook: HTTP {}", response.status()))
             }
         })
+    }
+}
+
+/// A webhook URL's `host[:port]`: the URL may carry a secret (Slack's path
+/// does, a userinfo password would), so it is named by these only, parsed
+/// so that `user:pass@` is never taken for the host (issue 15). The name
+/// keys deliveries in the CT state, so it keeps the form it had.
+fn host_and_port(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_and_port;
+
+    #[test]
+    fn a_webhook_is_named_without_its_secrets() {
+        assert_eq!(
+            host_and_port("https://hooks.slack.com/services/T0/B0/secret"),
+            "hooks.slack.com"
+        );
+        assert_eq!(
+            host_and_port("http://ops:hunter2@127.0.0.1:8080/hook?token=x"),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(host_and_port("http://[::1]:9/h"), "[::1]:9");
+        assert_eq!(host_and_port("not a url hunter2"), "?");
     }
 }

@@ -5,8 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use pinwarden_core::{PinSet, SpkiPin};
 use pinwarden_manifest::{
-    Accepted, Algorithm, Candidate, Envelope, Error, Manifest, PAYLOAD_TYPE, SigningKey, TrustSet,
-    cohort, pae, sign,
+    Accepted, Algorithm, Candidate, Envelope, Error, MAX_VERSION, Manifest, PAYLOAD_TYPE,
+    Signature, SigningKey, TrustSet, cohort, pae, sign,
 };
 use proptest::prelude::*;
 use time::{Duration, OffsetDateTime};
@@ -178,7 +178,7 @@ fn a_manifest_for_another_app_or_of_another_type_is_refused() {
     let other_type = "application/vnd.in-toto+json";
     let forged = Envelope {
         payload_type: other_type.into(),
-        signatures: vec![pinwarden_manifest::Signature {
+        signatures: vec![Signature {
             keyid: Some(key.id().to_string()),
             sig: STANDARD.encode(key.sign(&pae(other_type, &payload)).unwrap()),
         }],
@@ -246,6 +246,49 @@ fn bad_manifests_are_refused_with_the_reason() {
             .unwrap_err()
             .to_string();
         assert!(e.contains(needle), "{e}");
+    }
+}
+
+/// Versions stop at 2^53 - 1 (issue 15): a manifest of version `i64::MAX`
+/// was accepted and then refused every later version. Refused at signing
+/// and, for an envelope signed by other software, at verification; the
+/// largest allowed version still signs and verifies.
+#[test]
+fn versions_above_two_to_the_53_are_refused_at_signing_and_verification() {
+    let key = SigningKey::generate(Algorithm::Ed25519).unwrap();
+    let trust = trust(&[&key], 1);
+    assert_eq!(MAX_VERSION, 9_007_199_254_740_991);
+    let top = sign(&manifest(MAX_VERSION), &[&key]).unwrap();
+    let verified = trust
+        .verify(top.to_json().as_bytes(), "mobile", None)
+        .unwrap();
+    assert_eq!(verified.manifest().version, MAX_VERSION);
+
+    for version in [MAX_VERSION + 1, i64::MAX as u64, u64::MAX] {
+        let e = sign(&manifest(version), &[&key]).unwrap_err();
+        assert_eq!(
+            e,
+            Error::VersionTooLarge {
+                version,
+                max: MAX_VERSION
+            }
+        );
+        assert!(e.to_string().contains("above 9007199254740991"), "{e}");
+
+        // Signed without the check, as another signer might.
+        let payload = manifest(version).to_json();
+        let envelope = Envelope {
+            payload: STANDARD.encode(&payload),
+            payload_type: PAYLOAD_TYPE.into(),
+            signatures: vec![Signature {
+                keyid: Some(key.id().to_string()),
+                sig: STANDARD.encode(key.sign(&pae(PAYLOAD_TYPE, &payload)).unwrap()),
+            }],
+        };
+        let e = trust
+            .verify(envelope.to_json().as_bytes(), "mobile", None)
+            .unwrap_err();
+        assert!(matches!(e, Error::VersionTooLarge { .. }), "{e}");
     }
 }
 

@@ -39,6 +39,9 @@ pub struct RolloutState {
     pub state: String,
     /// Unix seconds.
     pub updated_at: i64,
+    /// Bumped by every change: a change is made only against the revision
+    /// it was decided on (compare-and-set), whichever replica makes it.
+    pub revision: i64,
 }
 
 /// Something that happened to a rollout.
@@ -136,47 +139,67 @@ impl Store {
     /// Every rollout.
     pub async fn rollouts(&self) -> Result<Vec<RolloutState>, StoreError> {
         on_pool!(self, pool => {
-            sqlx::query("SELECT app, version, percentage, state, updated_at FROM rollouts ORDER BY app")
-                .fetch_all(pool)
-                .await
-                .and_then(|rows| {
-                    rows.iter()
-                        .map(|row| {
-                            Ok(RolloutState {
-                                app: row.try_get(0)?,
-                                version: row.try_get(1)?,
-                                percentage: row.try_get(2)?,
-                                state: row.try_get(3)?,
-                                updated_at: row.try_get(4)?,
-                            })
+            sqlx::query(
+                "SELECT app, version, percentage, state, updated_at, revision FROM rollouts ORDER BY app",
+            )
+            .fetch_all(pool)
+            .await
+            .and_then(|rows| {
+                rows.iter()
+                    .map(|row| {
+                        Ok(RolloutState {
+                            app: row.try_get(0)?,
+                            version: row.try_get(1)?,
+                            percentage: row.try_get(2)?,
+                            state: row.try_get(3)?,
+                            updated_at: row.try_get(4)?,
+                            revision: row.try_get(5)?,
                         })
-                        .collect()
-                })
-                .map_err(|cause| self.error(cause))
+                    })
+                    .collect()
+            })
+            .map_err(|cause| self.error(cause))
         })
     }
 
-    /// Sets a rollout's state and records the event, in one transaction.
+    /// Sets a rollout's state and records the event, in one transaction,
+    /// only if the rollout is still at `expected` (its revision, or `None`
+    /// for no rollout yet): compare-and-set. `Ok(false)` when another change
+    /// came first; nothing is written then. `state.revision` must be the
+    /// next one (`expected + 1`, or 1).
     pub async fn set_rollout(
         &self,
         state: &RolloutState,
         event: &RolloutEvent,
-    ) -> Result<(), StoreError> {
+        expected: Option<i64>,
+    ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
-            sqlx::query(
-                "INSERT INTO rollouts (app, version, percentage, state, updated_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (app) DO UPDATE SET version = excluded.version, percentage = excluded.percentage, \
-                 state = excluded.state, updated_at = excluded.updated_at",
-            )
+            let changed = match expected {
+                None => sqlx::query(
+                    "INSERT INTO rollouts (app, version, percentage, state, updated_at, revision)                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app) DO NOTHING",
+                ),
+                Some(_) => sqlx::query(
+                    "UPDATE rollouts SET version = $2, percentage = $3, state = $4, updated_at = $5, revision = $6 \
+                     WHERE app = $1 AND revision = $7",
+                ),
+            }
             .bind(&state.app)
             .bind(state.version)
             .bind(state.percentage)
             .bind(&state.state)
             .bind(state.updated_at)
+            .bind(state.revision)
+            .bind(expected.unwrap_or_default())
             .execute(&mut *tx)
             .await
-            .map_err(|cause| self.error(cause))?;
+            .map_err(|cause| self.error(cause))?
+            .rows_affected()
+                == 1;
+            if !changed {
+                tx.rollback().await.map_err(|cause| self.error(cause))?;
+                return Ok(false);
+            }
             sqlx::query(
                 "INSERT INTO rollout_events (app, at, version, action, percentage, reason) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -191,7 +214,7 @@ impl Store {
             .map_err(|cause| self.error(cause))?;
             tx.commit().await.map_err(|cause| self.error(cause))?;
         });
-        Ok(())
+        Ok(true)
     }
 
     /// An app's rollout events, newest first.

@@ -4,7 +4,6 @@
 //! binary.
 
 use std::borrow::Cow;
-use std::path::Path;
 use std::str::FromStr as _;
 use std::time::Duration;
 
@@ -15,10 +14,17 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 mod ct_alerts;
+mod ct_state;
+mod guard;
+mod location;
 mod manifests;
 mod reports;
 pub(crate) mod scenarios;
+mod sqlite_file;
 
+pub use ct_state::{CtFence, CtLease, FencedWrite};
+pub use guard::{CHANGES_CHANNEL, SeenClient, SourceCount};
+pub use location::redact;
 pub use manifests::{RolloutEvent, RolloutState, StoredManifest};
 pub(crate) use reports::fold;
 pub use reports::{Count, NewReport, ReportFilter, StoredReport, Summary};
@@ -46,6 +52,62 @@ pub enum StoreError {
         path: String,
         /// What the system said.
         cause: std::io::Error,
+    },
+    /// A file of the SQLite database can't be checked or created.
+    #[error("{path}: {cause}")]
+    File {
+        /// The file.
+        path: String,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// The database's directory or a file of it is open to group or others
+    /// and can't be made private.
+    #[error(
+        "{path} is open to group or others (mode {mode:04o}) and can't be made private ({cause}): \
+         run chmod {want:o} {path} as its owner, or choose another --database"
+    )]
+    Permissions {
+        /// The directory or file.
+        path: String,
+        /// Its mode.
+        mode: u32,
+        /// The mode it should have.
+        want: u32,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// The database's directory is shared by design (sticky, like `/tmp`).
+    #[error(
+        "{path} is shared with other users (mode {mode:04o}): keep the database in a \
+         directory of its own, such as {path}/pinwarden/pinwarden.db"
+    )]
+    SharedDirectory {
+        /// The directory.
+        path: String,
+        /// Its mode.
+        mode: u32,
+    },
+    /// The database path is a symbolic link to nothing.
+    #[error(
+        "{path} is a symbolic link to {target}, which doesn't exist: create that file \
+         (empty will do; mode 0600) or remove the link"
+    )]
+    DanglingLink {
+        /// The link.
+        path: String,
+        /// Where it points.
+        target: String,
+    },
+    /// A journal, WAL or shared-memory file is a symbolic link: SQLite would
+    /// write through it.
+    #[error(
+        "{path} is a symbolic link: SQLite would write the database's journal through it; \
+         remove it (only the database path itself may be a link)"
+    )]
+    LinkedCompanion {
+        /// The link.
+        path: String,
     },
     /// The database refused or failed.
     #[error("database {location}: {cause}")]
@@ -114,6 +176,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_notes",
         include_str!("../../migrations/sqlite/0006_report_notes.sql"),
     ),
+    (
+        7,
+        "replicas",
+        include_str!("../../migrations/sqlite/0007_replicas.sql"),
+    ),
+    (
+        8,
+        "ct_leases",
+        include_str!("../../migrations/sqlite/0008_ct_leases.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -147,6 +219,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_notes",
         include_str!("../../migrations/postgres/0006_report_notes.sql"),
     ),
+    (
+        7,
+        "replicas",
+        include_str!("../../migrations/postgres/0007_replicas.sql"),
+    ),
+    (
+        8,
+        "ct_leases",
+        include_str!("../../migrations/postgres/0008_ct_leases.sql"),
+    ),
 ];
 
 fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -165,21 +247,6 @@ fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
     )
 }
 
-/// `url` with the password, if any, replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
-
 impl Store {
     /// Opens (creating if needed) the database at `url` and migrates it.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -192,14 +259,16 @@ impl Store {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
         {
-            if let Some(dir) = Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                create_private_dir(dir)?;
-            }
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(database)?
+            let options = SqliteConnectOptions::from_str(url).map_err(database)?;
+            let options = if in_memory(path) {
+                options
+            } else {
+                // The path as sqlx decoded it, made private and with a
+                // symbolic link resolved.
+                let file = sqlite_file::prepare(options.get_filename())?;
+                options.filename(file)
+            };
+            let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -277,38 +346,10 @@ impl Store {
     }
 }
 
-/// Creates `dir` (and parents); a new directory is readable by its owner only,
-/// since the database holds manifests and reports.
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    let fail = |cause| StoreError::Directory {
-        path: dir.display().to_string(),
-        cause,
-    };
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(fail)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_leave_the_url() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db.internal:5432/pw"),
-            "postgres://app:***@db.internal:5432/pw"
-        );
-        assert_eq!(
-            redact("postgres://app@127.0.0.1/pw"),
-            "postgres://app@127.0.0.1/pw"
-        );
-        assert_eq!(redact("sqlite://data/p.db"), "sqlite://data/p.db");
-        assert_eq!(redact("postgres://u:p@w@h/db"), "postgres://u:***@h/db");
-    }
+/// Whether an `sqlite:` URL's path (after the scheme) names an in-memory
+/// database, as sqlx reads it: `:memory:` or `mode=memory`.
+fn in_memory(path: &str) -> bool {
+    let (database, params) = path.split_once('?').unwrap_or((path, ""));
+    database == ":memory:"
+        || url::form_urlencoded::parse(params.as_bytes()).any(|(k, v)| k == "mode" && v == "memory")
 }

@@ -4,6 +4,7 @@
 use sqlx::Row as _;
 
 use super::{Store, StoreError, on_pool};
+use crate::telemetry::{NewFailures, Refused, Stored};
 
 /// A report ready to store.
 #[derive(Clone, Debug)]
@@ -47,6 +48,9 @@ pub struct NewReport {
     pub client_ip: Option<String>,
     /// JSON of the normalisation notes (field, quirk, detail).
     pub notes: String,
+    /// The network it came from, hashed (`source::source_of`): what the
+    /// rollout guard counts distinct failures by.
+    pub source: Option<String>,
 }
 
 /// A stored report (one row: a failure and how often it was seen).
@@ -176,10 +180,39 @@ impl Store {
         batch: &[NewReport],
         dedup_window_secs: i64,
     ) -> Result<Vec<bool>, StoreError> {
-        const COLUMNS: usize = 21;
+        let mut unlimited = NewFailures::unlimited();
+        Ok(self
+            .insert_reports_within(batch, &[], dedup_window_secs, &mut unlimited)
+            .await?
+            .into_iter()
+            .map(|o| o != Stored::New)
+            .collect())
+    }
+
+    /// [`Self::insert_reports`], each new failure taken from the budget of
+    /// its source (`sources[i]` for `batch[i]`) and the server's; a refused
+    /// failure is stored nowhere, repeats are always counted. When the
+    /// budget has room for every failure of the batch being new, the batch
+    /// is stored as is and the failures that turned out new are charged;
+    /// only near the cap are the batch's known failures looked up first.
+    pub(crate) async fn insert_reports_within(
+        &self,
+        batch: &[NewReport],
+        sources: &[String],
+        dedup_window_secs: i64,
+        budget: &mut NewFailures,
+    ) -> Result<Vec<Stored>, StoreError> {
+        const COLUMNS: usize = 22;
         const ROWS: usize = 200;
         let window = dedup_window_secs.max(1);
         let groups = fold(batch, window);
+        let source = |i: usize| sources.get(i).map_or("-", String::as_str);
+        let now = std::time::Instant::now();
+        let mut needed: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for &(i, _) in &groups {
+            *needed.entry(source(i)).or_default() += 1;
+        }
+        let charge_after = budget.room_for(&needed, now);
         // The count each group's row has after the insert.
         let mut after: std::collections::HashMap<(String, i64), i64> =
             std::collections::HashMap::new();
@@ -189,11 +222,51 @@ impl Store {
             ));
         };
         let mut tx = pool.begin().await.map_err(|cause| self.error(cause))?;
+        let mut refused: Vec<(&str, i64, Refused)> = Vec::new();
+        let groups = if charge_after {
+            groups
+        } else {
+            let fingerprints: Vec<&str> = groups
+                .iter()
+                .map(|&(i, _)| batch[i].fingerprint.as_str())
+                .collect();
+            let buckets: Vec<i64> = groups
+                .iter()
+                .map(|&(i, _)| batch[i].received_at / window)
+                .collect();
+            let known: std::collections::HashSet<(String, i64)> = sqlx::query(
+                "SELECT fingerprint, bucket FROM reports WHERE fingerprint = ANY($1) AND bucket = ANY($2)",
+            )
+            .bind(&fingerprints)
+            .bind(&buckets)
+            .fetch_all(&mut *tx)
+            .await
+            .and_then(|rows| {
+                rows.iter()
+                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                    .collect()
+            })
+            .map_err(|cause| self.error(cause))?;
+            let mut admitted = Vec::with_capacity(groups.len());
+            for (i, n) in groups {
+                let r = &batch[i];
+                let bucket = r.received_at / window;
+                if known.contains(&(r.fingerprint.clone(), bucket)) {
+                    admitted.push((i, n));
+                } else {
+                    match budget.admit(source(i), now) {
+                        Ok(()) => admitted.push((i, n)),
+                        Err(why) => refused.push((r.fingerprint.as_str(), bucket, why)),
+                    }
+                }
+            }
+            admitted
+        };
         for chunk in groups.chunks(ROWS) {
             let mut sql = String::from(
                 "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
                      app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
-                     known_pins, client_time, client_ip, notes) VALUES ",
+                     known_pins, client_time, client_ip, notes, source) VALUES ",
             );
             for row in 0..chunk.len() {
                 let p = row * COLUMNS;
@@ -241,7 +314,8 @@ impl Store {
                     .bind(&r.known_pins)
                     .bind(r.client_time)
                     .bind(&r.client_ip)
-                    .bind(&r.notes);
+                    .bind(&r.notes)
+                    .bind(&r.source);
             }
             let rows = query
                 .fetch_all(&mut *tx)
@@ -259,16 +333,30 @@ impl Store {
         tx.commit().await.map_err(|cause| self.error(cause))?;
         // A group's first report is new when the row holds just the group;
         // every later report of a group is a duplicate.
-        let mut duplicate = vec![true; batch.len()];
+        let mut outcome = vec![Stored::Repeat; batch.len()];
         for &(i, n) in &groups {
             let r = &batch[i];
             let total = after
                 .get(&(r.fingerprint.clone(), r.received_at / window))
                 .copied()
                 .unwrap_or(n + 1);
-            duplicate[i] = total > n;
+            if total <= n {
+                outcome[i] = Stored::New;
+                if charge_after {
+                    // There was room for all: this can't be refused.
+                    let _ = budget.admit(source(i), now);
+                }
+            }
         }
-        Ok(duplicate)
+        // Every report of a refused failure is refused, not only the first.
+        for (fingerprint, bucket, why) in refused {
+            for (r, o) in batch.iter().zip(outcome.iter_mut()) {
+                if r.fingerprint == fingerprint && r.received_at / window == bucket {
+                    *o = Stored::Refused(why);
+                }
+            }
+        }
+        Ok(outcome)
     }
 
     /// Failures per value of `column` (a fixed column name, never input).

@@ -12,7 +12,7 @@ use pinwarden_core::report::{
 };
 use sha2::{Digest as _, Sha256};
 
-use super::Submit;
+use super::{Limited, Refused, Submit};
 use crate::AppState;
 use crate::input::ApiQuery;
 use crate::problem::{problem, store_failed};
@@ -34,7 +34,13 @@ fn retry_after(mut response: Response, seconds: u64) -> Response {
 /// say so, each length-prefixed (or marked absent) so that no two different
 /// reports hash the same bytes. Hashed field by field rather than through a
 /// JSON rendering, which cost more than the hash (bench/BENCHMARKS.md).
-fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
+///
+/// The class is part of it: it depends on more than these fields (the
+/// client's `date-time`, the policy), and a repeat is counted on the first
+/// report's row, class and all. Without it one future-dated report, counted
+/// on the row of three interception reports or first of them in the
+/// window, had them all shown as `clock-skew` (issue 15).
+fn fingerprint(app: Option<&str>, r: &PinReport, class: FailureClass, source: &str) -> String {
     fn field(h: &mut Sha256, bytes: Option<&[u8]>) {
         match bytes {
             Some(b) => {
@@ -75,6 +81,11 @@ fn fingerprint(app: Option<&str>, r: &PinReport) -> String {
     for pin in &r.known_pins {
         h.update(pin.as_bytes());
     }
+    // A report the rollout guard counts (it names a cohort) stays apart per
+    // network: the guard needs failures from several sources, so the same
+    // failure from two networks is two rows, not one counted twice.
+    field(&mut h, r.cohort.map(|_| source.as_bytes()));
+    field(&mut h, Some(class.as_str().as_bytes()));
     // 128 bits: plenty to tell failures apart (PostgreSQL's unique index
     // holds all of them; SQLite's writer keys its memory on the first 64).
     let digest = h.finalize();
@@ -125,10 +136,15 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
             "telemetry is not running on this server",
         );
     };
-    let source = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    // The client's address (behind trusted proxies, the one they forward)
+    // and the network it counts as for the rate limits.
+    let (client_ip, source) = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => {
+            let ip = crate::source::client_ip(*peer, request.headers(), &state.trusted_proxies);
+            (Some(ip.to_string()), crate::source::source_of(ip))
+        }
+        None => (None, "-".to_owned()),
+    };
     let Ok(body) = axum::body::to_bytes(request.into_body(), MAX_REPORT_BYTES).await else {
         return reject(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -141,23 +157,28 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
         Err(e) => return reject(StatusCode::BAD_REQUEST, "invalid", &format!("report: {e}")),
     };
     let app = app.or_else(|| report.app.clone());
-    if let Err(wait) = telemetry.limiter.take(
-        source.as_deref().unwrap_or("-"),
-        app.as_deref().unwrap_or(&report.host),
-    ) {
-        return retry_after(
-            reject(
-                StatusCode::TOO_MANY_REQUESTS,
+    if let Err(limited) = telemetry
+        .limiter
+        .take(&source, app.as_deref().unwrap_or(&report.host))
+    {
+        let (reason, detail, wait) = match limited {
+            Limited::App(wait) => (
                 "rate",
                 "too many reports from this source for this app; slow down",
+                wait,
             ),
-            wait,
-        );
+            Limited::Source(wait) => (
+                "source-rate",
+                "too many reports from this network, all apps and hosts together; slow down",
+                wait,
+            ),
+        };
+        return retry_after(reject(StatusCode::TOO_MANY_REQUESTS, reason, detail), wait);
     }
     let now = time::OffsetDateTime::now_utc();
     let class = classify(&report, &state.policy, now);
     let new = NewReport {
-        fingerprint: fingerprint(app.as_deref(), &report),
+        fingerprint: fingerprint(app.as_deref(), &report, class.class, &source),
         received_at: now.unix_timestamp(),
         app,
         // The store keeps 0 for a port the client didn't know.
@@ -177,14 +198,15 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
             .and_then(ClientTime::instant)
             .map(time::OffsetDateTime::unix_timestamp),
         notes: serde_json::to_string(&report.notes).unwrap_or_else(|_| "[]".into()),
-        client_ip: source.filter(|_| telemetry.config.store_client_ip),
+        source: Some(source.clone()),
+        client_ip: client_ip.filter(|_| telemetry.config.store_client_ip),
         // Moved, not copied: only the platform and notes are read after
         // this, for the answer.
         host: report.host,
         app_version: report.app_version,
         platform: Some(report.platform.as_str().to_owned()),
     };
-    match telemetry.submit(new).await {
+    match telemetry.submit(new, source).await {
         Ok(duplicate) => {
             telemetry.counters.accepted.increment(1);
             if duplicate {
@@ -202,6 +224,22 @@ async fn ingest(state: AppState, app: Option<String>, request: Request) -> Respo
             )
                 .into_response()
         }
+        Err(Submit::Refused(Refused::Source(wait))) => retry_after(
+            reject(
+                StatusCode::TOO_MANY_REQUESTS,
+                "source-new-failures",
+                "too many new distinct failures from this network; repeats of known ones are still counted",
+            ),
+            wait,
+        ),
+        Err(Submit::Refused(Refused::Server(wait))) => retry_after(
+            reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "new-failures",
+                "the server has stored its limit of new distinct failures this minute; retry later",
+            ),
+            wait,
+        ),
         Err(Submit::Full) => retry_after(
             reject(
                 StatusCode::SERVICE_UNAVAILABLE,

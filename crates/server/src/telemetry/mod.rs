@@ -1,11 +1,14 @@
 //! Pin-failure telemetry: reports in, classified, stored durably in batches,
 //! aggregated, and watched by the rollout guard.
 //!
-//! `POST /v1/reports ==> parse + classify ==> bounded queue ==> writer (one transaction per batch) ==> 202`
+//! `POST /v1/reports ==> parse + classify ==> rate limits (source and app, source) ==> bounded queue ==> writer (new-failure budget, one transaction per batch) ==> 202`
 //!
 //! A report is answered 202 only after the transaction holding it has
 //! committed; when the queue is full the answer is 503 with Retry-After, so
-//! nothing acknowledged is ever lost and nothing is dropped silently.
+//! nothing acknowledged is ever lost and nothing is dropped silently. A new
+//! distinct failure over its source's or the server's budget is answered
+//! 429 or 503 with Retry-After and not stored; repeats of known failures
+//! are always counted.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -21,7 +24,7 @@ mod ratelimit;
 mod recent;
 mod sqlite_writer;
 
-pub(crate) use ratelimit::RateLimiter;
+pub(crate) use ratelimit::{Limited, NewFailures, RateLimiter, Refused};
 pub use sqlite_writer::SqliteReports;
 
 /// Why telemetry couldn't start.
@@ -51,6 +54,16 @@ pub struct TelemetryConfig {
     pub burst: u32,
     /// Reports per source and app per second, sustained.
     pub per_second: f64,
+    /// Reports per source, all apps and hosts together, allowed at once.
+    pub source_burst: u32,
+    /// Reports per source, all apps and hosts together, per second.
+    pub source_per_second: f64,
+    /// New distinct failures one source may add per minute (at once, and
+    /// refilled over the minute); repeats of a known failure don't count.
+    pub source_new_per_minute: u32,
+    /// New distinct failures the server stores per minute, all sources
+    /// together (on PostgreSQL, per server process).
+    pub new_per_minute: u32,
 }
 
 impl Default for TelemetryConfig {
@@ -64,12 +77,23 @@ impl Default for TelemetryConfig {
             store_client_ip: false,
             burst: 120,
             per_second: 10.0,
+            // A source is a /24 or /48: many phones behind one NAT. 20 a
+            // second is 72,000 reports an hour from one network.
+            source_burst: 240,
+            source_per_second: 20.0,
+            // New failures cost a row each (~2.5 KB, kept 30 days); one
+            // source may take a tenth of the server's budget, so it takes
+            // ten networks to crowd out everybody else's new failures.
+            source_new_per_minute: 100,
+            new_per_minute: 1000,
         }
     }
 }
 
 struct Job {
     report: NewReport,
+    /// The report's network source, for the new-failure budget.
+    source: String,
     done: Done,
 }
 
@@ -110,8 +134,21 @@ impl std::fmt::Debug for Job {
 pub(crate) enum Submit {
     /// The queue is full: try again shortly.
     Full,
+    /// A new failure over its source's or the server's budget.
+    Refused(Refused),
     /// The database failed.
     Failed,
+}
+
+/// What the writer did with a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Stored as a new failure's row.
+    New,
+    /// Counted on the row of a failure already stored.
+    Repeat,
+    /// A new failure, not stored: over budget.
+    Refused(Refused),
 }
 
 /// The Prometheus handle, installed once per process.
@@ -140,8 +177,10 @@ impl Telemetry {
         let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
         match store.sqlite_path() {
             Some(path) => {
-                let writer = SqliteReports::open(&path, window, config.dedup_memory)
+                let mut writer = SqliteReports::open(&path, window, config.dedup_memory)
                     .map_err(TelemetryError)?;
+                writer.budget =
+                    NewFailures::new(config.source_new_per_minute, config.new_per_minute);
                 sqlite_writer::spawn(writer, rx, config.batch)
                     .map_err(|e| TelemetryError(format!("starting the report writer: {e}")))?;
             }
@@ -153,7 +192,12 @@ impl Telemetry {
         Ok(Arc::new(Self {
             tx,
             capacity: config.queue.max(1),
-            limiter: RateLimiter::new(config.burst, config.per_second),
+            limiter: RateLimiter::new(
+                config.burst,
+                config.per_second,
+                config.source_burst,
+                config.source_per_second,
+            ),
             config,
             counters: Counters {
                 accepted: metrics::counter!("pinwarden_reports_accepted_total"),
@@ -163,49 +207,71 @@ impl Telemetry {
         }))
     }
 
-    /// Queues a report and waits until it is committed; `Ok(true)` when it
-    /// was counted as a duplicate.
-    pub(crate) async fn submit(&self, report: NewReport) -> Result<bool, Submit> {
+    /// Queues a report from `source` and waits until it is committed;
+    /// `Ok(true)` when it was counted as a duplicate.
+    pub(crate) async fn submit(&self, report: NewReport, source: String) -> Result<bool, Submit> {
         let (done, wait) = oneshot::channel();
         self.tx
-            .try_send(Job { report, done })
+            .try_send(Job {
+                report,
+                source,
+                done,
+            })
             .map_err(|_| Submit::Full)?;
         self.counters
             .queue_depth
             .set((self.capacity - self.tx.capacity()) as f64);
         match wait.await {
-            Ok(Ok(duplicate)) => Ok(duplicate),
+            Ok(Ok(Stored::New)) => Ok(false),
+            Ok(Ok(Stored::Repeat)) => Ok(true),
+            Ok(Ok(Stored::Refused(r))) => Err(Submit::Refused(r)),
             _ => Err(Submit::Failed),
         }
     }
 }
 
-type Done = oneshot::Sender<Result<bool, ()>>;
+type Done = oneshot::Sender<Result<Stored, ()>>;
 
-/// `first` and whatever else is queued, up to `batch` jobs: the reports,
-/// and where to answer each (moved apart, not copied).
-fn gather(first: Job, rx: &mut mpsc::Receiver<Job>, batch: usize) -> (Vec<NewReport>, Vec<Done>) {
-    let (mut reports, mut dones) = (vec![first.report], vec![first.done]);
-    while reports.len() < batch.max(1) {
+/// A batch: the reports, their sources, and where to answer each (moved
+/// apart, not copied).
+struct Batch {
+    reports: Vec<NewReport>,
+    sources: Vec<String>,
+    dones: Vec<Done>,
+}
+
+/// `first` and whatever else is queued, up to `batch` jobs.
+fn gather(first: Job, rx: &mut mpsc::Receiver<Job>, batch: usize) -> Batch {
+    let mut b = Batch {
+        reports: vec![first.report],
+        sources: vec![first.source],
+        dones: vec![first.done],
+    };
+    while b.reports.len() < batch.max(1) {
         match rx.try_recv() {
             Ok(job) => {
-                reports.push(job.report);
-                dones.push(job.done);
+                b.reports.push(job.report);
+                b.sources.push(job.source);
+                b.dones.push(job.done);
             }
             Err(_) => break,
         }
     }
     metrics::gauge!("pinwarden_report_queue_depth").set(rx.len() as f64);
-    (reports, dones)
+    b
 }
 
-/// Answers every report of a batch: duplicate or not, or the failure.
-fn answer(dones: Vec<Done>, result: Result<Vec<bool>, String>, started: Instant) {
+/// Answers every report of a batch: new, repeat or refused, or the failure.
+fn answer(dones: Vec<Done>, result: Result<Vec<Stored>, String>, started: Instant) {
     metrics::histogram!("pinwarden_report_store_seconds").record(started.elapsed().as_secs_f64());
     match result {
-        Ok(duplicates) => {
-            for (done, duplicate) in dones.into_iter().zip(duplicates) {
-                let _ = done.send(Ok(duplicate));
+        Ok(outcomes) => {
+            let new = outcomes.iter().filter(|o| **o == Stored::New).count();
+            if new > 0 {
+                metrics::counter!("pinwarden_reports_new_failures_total").increment(new as u64);
+            }
+            for (done, outcome) in dones.into_iter().zip(outcomes) {
+                let _ = done.send(Ok(outcome));
             }
         }
         Err(e) => {
@@ -220,14 +286,15 @@ fn answer(dones: Vec<Done>, result: Result<Vec<bool>, String>, started: Instant)
 /// The writer for PostgreSQL: batches through the shared pool.
 async fn writer(store: Store, mut rx: mpsc::Receiver<Job>, config: TelemetryConfig) {
     let window = i64::try_from(config.dedup_window.as_secs()).unwrap_or(3600);
+    let mut budget = NewFailures::new(config.source_new_per_minute, config.new_per_minute);
     while let Some(first) = rx.recv().await {
-        let (reports, dones) = gather(first, &mut rx, config.batch);
+        let b = gather(first, &mut rx, config.batch);
         let started = Instant::now();
         let result = store
-            .insert_reports(&reports, window)
+            .insert_reports_within(&b.reports, &b.sources, window, &mut budget)
             .await
             .map_err(|e| e.to_string());
-        answer(dones, result, started);
+        answer(b.dones, result, started);
     }
 }
 

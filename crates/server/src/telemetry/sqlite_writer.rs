@@ -21,7 +21,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::mpsc;
 
 use super::recent::{self, Recent};
-use super::{Job, answer, gather};
+use super::{Job, NewFailures, Stored, answer, gather};
 use crate::store::{NewReport, fold};
 
 /// The one writer of reports into an SQLite file.
@@ -34,6 +34,9 @@ pub struct SqliteReports {
     recent: Recent,
     /// Why a sync of the WAL failed, once one has.
     sync_failed: Option<String>,
+    /// How many new failures may still be stored (unlimited unless
+    /// telemetry sets it).
+    pub(crate) budget: NewFailures,
 }
 
 impl SqliteReports {
@@ -96,6 +99,7 @@ impl SqliteReports {
             window,
             recent,
             sync_failed: None,
+            budget: NewFailures::unlimited(),
         })
     }
 
@@ -103,9 +107,27 @@ impl SqliteReports {
     /// [`Self::sync`]); for each report whether it was a duplicate, counted
     /// on a row already there. Same failures in the batch are folded first.
     pub fn insert(&mut self, batch: &[NewReport]) -> rusqlite::Result<Vec<bool>> {
+        Ok(self
+            .insert_within(batch, &[])?
+            .into_iter()
+            .map(|o| o != Stored::New)
+            .collect())
+    }
+
+    /// [`Self::insert`], each new failure taken from the budget of its
+    /// source (`sources[i]` for `batch[i]`; `-` where missing) and the
+    /// server's: what the writer knows is new, the budget caps, and a
+    /// refused failure is stored nowhere. Repeats are always counted.
+    pub(crate) fn insert_within(
+        &mut self,
+        batch: &[NewReport],
+        sources: &[String],
+    ) -> rusqlite::Result<Vec<Stored>> {
         let window = self.window;
         let groups = fold(batch, window);
-        let mut duplicate = vec![true; batch.len()];
+        let now = Instant::now();
+        let mut outcome = vec![Stored::Repeat; batch.len()];
+        let mut refused = Vec::new();
         // Rows this batch adds, remembered only once it has committed: a
         // rolled-back row id may be handed out again.
         let mut added = Vec::new();
@@ -121,8 +143,8 @@ impl SqliteReports {
             let mut add = tx.prepare_cached(
                 "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
                  app_version, platform, manifest_version, cohort, class, reason, validation_result, enforced, chain, \
-                 known_pins, client_time, client_ip, notes) \
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                 known_pins, client_time, client_ip, notes, source) \
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             )?;
             for &(i, n) in &groups {
                 let r = &batch[i];
@@ -131,6 +153,11 @@ impl SqliteReports {
                 if let Some(id) = key.and_then(|k| self.recent.get(bucket, k))
                     && bump.execute(params![n, r.received_at, id, r.fingerprint, bucket])? == 1
                 {
+                    continue;
+                }
+                let source = sources.get(i).map_or("-", String::as_str);
+                if let Err(why) = self.budget.admit(source, now) {
+                    refused.push((r.fingerprint.as_str(), bucket, why));
                     continue;
                 }
                 add.execute(params![
@@ -155,8 +182,9 @@ impl SqliteReports {
                     r.client_time,
                     r.client_ip,
                     r.notes,
+                    r.source,
                 ])?;
-                duplicate[i] = false;
+                outcome[i] = Stored::New;
                 if let Some(k) = key {
                     added.push((bucket, k, tx.last_insert_rowid()));
                 }
@@ -176,7 +204,15 @@ impl SqliteReports {
             self.recent.forget_before(newest - 1);
         }
         metrics::gauge!("pinwarden_reports_dedup_remembered").set(self.recent.len() as f64);
-        Ok(duplicate)
+        // Every report of a refused failure is refused, not only the first.
+        for (fingerprint, bucket, why) in refused {
+            for (r, o) in batch.iter().zip(outcome.iter_mut()) {
+                if r.fingerprint == fingerprint && r.received_at / window == bucket {
+                    *o = Stored::Refused(why);
+                }
+            }
+        }
+        Ok(outcome)
     }
 
     /// Flushes every committed batch to the disk. After a failed fsync the
@@ -208,13 +244,13 @@ pub(crate) fn spawn(
         .name("pinwarden-reports".into())
         .spawn(move || {
             while let Some(first) = rx.blocking_recv() {
-                let (reports, dones) = gather(first, &mut rx, batch);
+                let b = gather(first, &mut rx, batch);
                 let started = Instant::now();
                 let result = writer
-                    .insert(&reports)
+                    .insert_within(&b.reports, &b.sources)
                     .map_err(|e| e.to_string())
-                    .and_then(|duplicates| writer.sync().map(|()| duplicates));
-                answer(dones, result, started);
+                    .and_then(|outcomes| writer.sync().map(|()| outcomes));
+                answer(b.dones, result, started);
             }
         })?;
     Ok(())
