@@ -97,9 +97,12 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
         let _ = stdout.flush();
         drop(stdout);
-        let ct = match &args.ct_logs {
-            Some(logs) => Some(start_ct(&args, logs, &store).await?),
-            None => None,
+        let (ct, ct_task) = match &args.ct_logs {
+            Some(logs) => {
+                let (status, task) = start_ct(&args, logs, &store).await?;
+                (Some(status), task)
+            }
+            None => (None, None),
         };
         let app = router(AppState {
             policy: Arc::new(policy),
@@ -120,6 +123,11 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let served = pinwarden_server::listen::serve(listener, app, limits, shutdown())
             .await
             .context("serving");
+        // The CT task gives its leases up on the same signal: let it, for a
+        // few seconds at most, before the database goes away.
+        if let Some(task) = ct_task {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
         store.close().await;
         served
     })?;
@@ -135,7 +143,10 @@ async fn start_ct(
     args: &ServeArgs,
     logs: &str,
     store: &Store,
-) -> anyhow::Result<Arc<pinwarden_server::ct::CtStatus>> {
+) -> anyhow::Result<(
+    Arc<pinwarden_server::ct::CtStatus>,
+    Option<tokio::task::JoinHandle<()>>,
+)> {
     use pinwarden_ct::monitor::{LogSource, MonitorError, RoundOutcome};
     use pinwarden_server::ct::{CtStatus, Leases, StoreSink, lease_period};
     let run = crate::args::CtRunArgs {
@@ -172,14 +183,13 @@ async fn start_ct(
             },
         );
         // On Ctrl-C or SIGTERM the leases are given up, so another replica
-        // needn't wait for them to expire. Best effort: `run` closes the
-        // store once the listener stops, and a release that comes later is
-        // refused; the leases then expire within one period.
+        // needn't wait for them to expire; `run` waits for that (5 s at
+        // most) before closing the store.
         tokio::spawn(async move {
             shutdown().await;
             let _ = stop_tx.send(true);
         });
-        tokio::spawn(leases.run(
+        let task = tokio::spawn(leases.run(
             Arc::new(monitor),
             sources,
             interval,
@@ -187,7 +197,7 @@ async fn start_ct(
             on_round,
             stop_rx,
         ));
-        return Ok(status);
+        return Ok((status, Some(task)));
     }
 
     crate::ct_monitor::create_private_dir(&args.ct_state_dir)?;
@@ -221,7 +231,7 @@ async fn start_ct(
         let _stop = stop_tx;
         monitor.watch(sources, interval, on_round, stop_rx).await;
     });
-    Ok(status)
+    Ok((status, None))
 }
 
 /// The admin token from a file or the environment; never printed. A token
