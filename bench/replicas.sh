@@ -11,6 +11,7 @@
 #   bash bench/replicas.sh                         # 100 uploads, 3 rounds x 10 s
 #   UPLOADS=50 ROUNDS=3 SECS=5 CONNS=32 bash bench/replicas.sh
 #   PG=postgres://postgres@127.0.0.1:5432/postgres bash bench/replicas.sh   # where to make the bench database
+#   OVERLAP=1 bash bench/replicas.sh               # both replicas get the same failures (worst case for locks)
 #
 # build release ==> key, N signed manifests ==> replicas A, B on one new
 #   database ==> upload i on A; poll A and B ==> latencies ==> wrk on A alone,
@@ -131,8 +132,12 @@ open(sys.argv[2], "w").write(f"""
 local head = {json.dumps(head)}
 local tail = {json.dumps(tail)}
 local n = 0
-math.randomseed(os.time())
-local prefix = tostring(math.random(1, 1000000000))
+local prefix = "p"
+-- wrk ... -- PREFIX: each wrk names its own hosts (the same PREFIX on two
+-- replicas sends them the same failures).
+init = function(args)
+  prefix = args[1] or prefix
+end
 request = function()
   n = n + 1
   return wrk.format("POST", "/v1/reports", {{["Content-Type"] = "application/json"}}, head .. "h" .. prefix .. "-" .. n .. ".example.com" .. tail)
@@ -148,11 +153,12 @@ one_all=(); two_all=()
 half=$((conns / 2))
 for round in $(seq "$rounds"); do
   sync
-  one=$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/report.lua" http://127.0.0.1:18591 | accepted)
+  one=$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/report.lua" http://127.0.0.1:18591 -- "one$round" | accepted)
   sync
-  wrk -t1 -c"$half" -d"${secs}s" -s "$work/report.lua" http://127.0.0.1:18591 | accepted >"$work/a" &
+  pa="a$round"; pb="b$round"; [ "${OVERLAP:-0}" = 1 ] && pb="$pa"
+  wrk -t1 -c"$half" -d"${secs}s" -s "$work/report.lua" http://127.0.0.1:18591 -- "$pa" | accepted >"$work/a" &
   wa=$!
-  wrk -t1 -c"$half" -d"${secs}s" -s "$work/report.lua" http://127.0.0.1:18592 | accepted >"$work/b" &
+  wrk -t1 -c"$half" -d"${secs}s" -s "$work/report.lua" http://127.0.0.1:18592 -- "$pb" | accepted >"$work/b" &
   wb=$!
   wait "$wa" "$wb"
   two=$(( $(cat "$work/a") + $(cat "$work/b") ))

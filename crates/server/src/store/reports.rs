@@ -262,6 +262,15 @@ impl Store {
             }
             admitted
         };
+        // Rows are locked in key order, the same in every replica: two
+        // replicas storing the same failures at once then wait for each
+        // other instead of deadlocking (PostgreSQL would abort one after
+        // deadlock_timeout, a second's stall and a failed batch).
+        let mut groups = groups;
+        groups.sort_by(|&(a, _), &(b, _)| {
+            (batch[a].fingerprint.as_str(), batch[a].received_at / window)
+                .cmp(&(batch[b].fingerprint.as_str(), batch[b].received_at / window))
+        });
         for chunk in groups.chunks(ROWS) {
             let mut sql = String::from(
                 "INSERT INTO reports (fingerprint, bucket, received_at, last_seen, count, app, host, port, format, \
