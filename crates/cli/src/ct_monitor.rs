@@ -242,11 +242,7 @@ pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monito
 
 /// Creates the state directory up front, so a bad path fails at start.
 pub(crate) fn create_private_dir(dir: &str) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt as _;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+    pinwarden_ct::monitor::create_private_dir(std::path::Path::new(dir))
         .with_context(|| format!("can't create state directory {dir}"))
 }
 

@@ -38,7 +38,7 @@ use crate::watch::Watchlist;
 use alert::{Alert, Finding, Verdict};
 use evaluate::{CaaCheck, Candidate, Expectations};
 use notify::Sink;
-pub use state::{FileStore, LogState, StateError, StateStore, log_key};
+pub use state::{FileStore, LogState, StateError, StateStore, create_private_dir, log_key};
 
 /// Monitor settings.
 #[derive(Clone, Debug)]

@@ -82,14 +82,7 @@ fn file_error(path: &Path, cause: std::io::Error) -> StoreError {
 
 /// Creates `dir` (and parents) readable by its owner only.
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|cause| StoreError::Directory {
+    pinwarden_ct::monitor::create_private_dir(dir).map_err(|cause| StoreError::Directory {
         path: dir.display().to_string(),
         cause,
     })
