@@ -671,13 +671,23 @@ pub(crate) struct ExportArgs {
     /// A backup pin: a key held in reserve, not in today's chain. Repeatable.
     #[arg(long = "backup-pin", value_name = "PIN")]
     pub(crate) backup_pins: Vec<String>,
-    /// Level of the pinned keys; curl and Envoy match leaf keys only, and iOS
-    /// lists leaf and CA keys separately. Unset means CA level.
+    /// Level of the pinned keys; curl and Envoy match leaf keys only (CA
+    /// keys are refused), and iOS lists leaf and CA keys separately. Unset
+    /// means unknown: keys the CA dataset knows are CA keys, others are listed
+    /// as CA keys with a warning.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub(crate) pin_level: Option<PinLevelArg>,
     /// Stop enforcing after this date (YYYY-MM-DD), where the platform can.
+    /// A date before today is refused.
     #[arg(long, value_name = "DATE")]
     pub(crate) expires: Option<String>,
+    /// Judge expiry as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) today: Option<String>,
+    /// DANGER: export an enforcing set with a single pin. Without a backup,
+    /// the first key rotation or CA change locks every client out.
+    #[arg(long)]
+    pub(crate) danger_single_pin: bool,
     /// Exact host patterns also cover every name below them.
     #[arg(long)]
     pub(crate) include_subdomains: bool,

@@ -4,7 +4,8 @@
 
 use std::process::ExitCode;
 
-use pinwarden_core::check::{HostCheck, check};
+use pinwarden_core::check::{HostCheck, Survival, check};
+use pinwarden_probe::{Verdict, validate};
 
 use crate::chains::{Prober, chain_from_file, keys, targets};
 
@@ -16,6 +17,10 @@ struct Row {
     pinset: String,
     host: String,
     port: u16,
+    /// Standard validation first (name, trust, completeness): pins are
+    /// judged on a chain clients accept, and a chain they refuse is said so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<HostCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,6 +43,8 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         };
         let row = match chain {
             Ok(certs) => {
+                let der: Vec<Vec<u8>> = certs.iter().map(|c| c.der().to_vec()).collect();
+                let validation = validate(&der, &host, roots);
                 let keys = keys(&certs, &roots.store);
                 let days = certs
                     .first()
@@ -47,6 +54,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     pinset,
                     host,
                     port,
+                    validation: Some(validation),
                     result: Some(check(&set, &keys)),
                     leaf_expires_in_days: days,
                     error: None,
@@ -56,6 +64,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 pinset,
                 host,
                 port,
+                validation: None,
                 result: None,
                 leaf_expires_in_days: None,
                 error: Some(format!("{e:#}")),
@@ -64,9 +73,11 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         rows.push(row);
     }
     report(&rows, args.json)?;
-    let unmatched = rows
-        .iter()
-        .any(|r| r.result.as_ref().is_some_and(|c| c.matched.is_none()));
+    // A host whose chain clients refuse is a finding like one no pin matches.
+    let unmatched = rows.iter().any(|r| {
+        r.result.as_ref().is_some_and(|c| c.matched.is_none())
+            || matches!(r.validation, Some(Verdict::Untrusted(_)))
+    });
     let failed = rows.iter().any(|r| r.error.is_some());
     Ok(if unmatched {
         ExitCode::from(1)
@@ -99,11 +110,20 @@ fn report(rows: &[Row], json: bool) -> anyhow::Result<()> {
     for row in rows {
         let (matched, backups, survives) = match (&row.result, &row.error) {
             (Some(c), _) => (
-                c.matched.as_ref().map_or("NO PIN MATCHES".to_owned(), |m| {
-                    format!("{} ({}, depth {})", m.name, m.level, m.depth)
-                }),
+                match (&row.validation, &c.matched) {
+                    (Some(Verdict::Untrusted(why)), _) => {
+                        format!("CHAIN REFUSED: {why} (pins not judged)")
+                    }
+                    (_, None) => "NO PIN MATCHES".to_owned(),
+                    (_, Some(m)) => format!("{} ({}, depth {})", m.name, m.level, m.depth),
+                },
                 c.backups_outside_chain.to_string(),
-                if c.survives_ca_change { "yes" } else { "no" }.to_owned(),
+                match c.survives_ca_change {
+                    Survival::Yes => format!("yes ({})", c.backup_operators.join(", ")),
+                    Survival::No if c.chain_operators.is_empty() => "no".to_owned(),
+                    Survival::No => format!("no (only {})", c.chain_operators.join(", ")),
+                    Survival::Unknown => "unknown (backup keys of no known CA)".to_owned(),
+                },
             ),
             (None, Some(e)) => (format!("error: {e}"), "—".to_owned(), "—".to_owned()),
             (None, None) => ("—".to_owned(), "—".to_owned(), "—".to_owned()),

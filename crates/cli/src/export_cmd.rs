@@ -26,6 +26,8 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
 fn checked(args: &ExportArgs) -> anyhow::Result<(PinSet, Options)> {
     let options = Options {
         hpkp_max_age: args.max_age,
+        today: crate::assess_cmd::today(args.today.as_deref())?,
+        danger_single_pin: args.danger_single_pin,
     };
     if let Some(id) = &args.pinset {
         let policy = crate::policy_file::load(&args.policy)?;

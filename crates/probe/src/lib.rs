@@ -27,6 +27,6 @@ mod target;
 
 pub use caa::{CaaError, CaaResolver, RelevantCaa};
 pub use error::Error;
-pub use observe::{Probe, ProbeOptions, Verdict, probe, probe_many};
+pub use observe::{Probe, ProbeOptions, Verdict, probe, probe_many, validate};
 pub use roots::{RootSource, Roots};
 pub use target::Target;

@@ -202,6 +202,24 @@ async fn probe_inner(target: &Target, options: &ProbeOptions) -> Result<Probe, E
     })
 }
 
+/// Standard WebPKI validation of a chain (DER, leaf first) for `host`, as a
+/// client would do it now: the name, the path to a trusted root, validity.
+/// For chains read from files as well as probed.
+pub fn validate(chain: &[Vec<u8>], host: &str, roots: &Roots) -> Verdict {
+    if chain.is_empty() {
+        return Verdict::Untrusted("the chain is empty".to_owned());
+    }
+    let Ok(name) = ServerName::try_from(host.to_owned()) else {
+        return Verdict::Untrusted(format!("{host:?} is not a server name"));
+    };
+    judge(
+        chain,
+        &name,
+        roots,
+        Arc::new(rustls::crypto::ring::default_provider()),
+    )
+}
+
 /// Standard validation of a recorded chain, as a client would do it now.
 fn judge(
     chain: &[Vec<u8>],

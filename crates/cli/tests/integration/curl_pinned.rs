@@ -39,6 +39,7 @@ fn curl_accepts_the_exported_pin_and_rejects_a_wrong_one() {
         "leaf",
         "--host",
         "pin.pinwarden.test",
+        "--danger-single-pin",
         "--pin",
         leaf_pin.trim(),
     ]));
@@ -66,6 +67,7 @@ fn curl_accepts_the_exported_pin_and_rejects_a_wrong_one() {
             "curl",
             "--host",
             "pin.pinwarden.test",
+            "--danger-single-pin",
             "--pin",
             inter_pin.trim(),
         ])

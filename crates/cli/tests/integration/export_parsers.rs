@@ -143,6 +143,8 @@ fn trustkit_reads_back_with_plistlib() {
     );
 }
 
+/// TrustKit itself refuses a lone enforced pin, so even
+/// `--danger-single-pin` can't export one.
 #[test]
 fn trustkit_refuses_a_lone_enforced_pin() {
     let out = pinwarden()
@@ -152,6 +154,7 @@ fn trustkit_refuses_a_lone_enforced_pin() {
             "trustkit",
             "--host",
             "api.example.com",
+            "--danger-single-pin",
             "--pin",
             PIN_A,
         ])

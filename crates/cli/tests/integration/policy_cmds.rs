@@ -51,6 +51,8 @@ fn export_reads_a_pin_set_from_the_policy() {
         "public-api",
         "--policy",
         EXAMPLE,
+        "--today",
+        "2026-12-01",
     ]));
     let file = write(dir.path(), "nsc.xml", xml);
     let pins = sh_ok(&format!(
@@ -80,6 +82,8 @@ fn export_reads_a_pin_set_from_the_policy() {
         "public-api",
         "--policy",
         EXAMPLE,
+        "--today",
+        "2026-12-01",
     ])))
     .unwrap();
     assert_eq!(json["expires"], "2027-06-30", "{json}");

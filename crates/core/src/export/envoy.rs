@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
+use super::level::Placed;
 use super::{quote, warn_leaf_only, warn_no_expiry, warn_no_reporting};
 use crate::pinset::PinSet;
 
-pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
+pub(super) fn render(set: &PinSet, placed: &[Placed<'_>], warnings: &mut Vec<String>) -> String {
     let hosts: Vec<String> = set
         .effective_hosts()
         .iter()
@@ -33,7 +34,7 @@ pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
     for entry in &set.pins {
         let _ = writeln!(out, "          - {}", quote(&entry.pin.to_base64()));
     }
-    warn_leaf_only(set, "Envoy", warnings);
+    warn_leaf_only(placed, "Envoy", warnings);
     warn_no_expiry(set, "Envoy", warnings);
     warn_no_reporting(set, "Envoy", warnings);
     out

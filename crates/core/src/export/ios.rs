@@ -2,15 +2,18 @@
 //!
 //! Apple's rules: `NSIncludesSubdomains` reaches one label below the named
 //! domain; there is no expiry and no reporting; when both CA and leaf
-//! identities are listed, a chain must match one of each.
+//! identities are listed, a chain must match one of each. A key goes into
+//! the list of its level ([`super::level`]): a leaf key among the CA
+//! identities, or a CA key among the leaf ones, never matches.
 
 use std::fmt::Write as _;
 
+use super::level::{self, Placed};
 use super::{warn_no_expiry, warn_no_reporting, xml_escape};
 use crate::host::PatternKind;
 use crate::pinset::{PinEntry, PinSet};
 
-pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
+pub(super) fn render(set: &PinSet, placed: &[Placed<'_>], warnings: &mut Vec<String>) -> String {
     let mut out = String::from(concat!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
         "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n",
@@ -18,7 +21,17 @@ pub(super) fn render(set: &PinSet, warnings: &mut Vec<String>) -> String {
         "\t<key>NSAppTransportSecurity</key>\n\t<dict>\n",
         "\t\t<key>NSPinnedDomains</key>\n\t\t<dict>\n",
     ));
-    let (leaf, ca): (Vec<&PinEntry>, Vec<&PinEntry>) = set.pins.iter().partition(|p| p.is_leaf());
+    // A key of unknown level goes with the CA keys, as it always has; say so,
+    // because a leaf key there never matches.
+    if let Some(pins) = level::unknown(placed) {
+        warnings.push(format!(
+            "the level of {pins} is unknown: listed in NSPinnedCAIdentities, where a leaf key \
+             never matches; give --pin-level (or `level` in the policy)"
+        ));
+    }
+    let (leaf, ca): (Vec<&Placed<'_>>, Vec<&Placed<'_>>) = placed.iter().partition(|p| p.is_leaf());
+    let leaf: Vec<&PinEntry> = leaf.into_iter().map(|p| p.entry).collect();
+    let ca: Vec<&PinEntry> = ca.into_iter().map(|p| p.entry).collect();
     if !leaf.is_empty() && !ca.is_empty() {
         warnings.push(format!(
             "iOS requires a match in both lists when CA and leaf identities are given: \

@@ -3,11 +3,16 @@
 //! Every exporter says where its platform can't express the pin set
 //! faithfully (no expiry, no reporting, other subdomain rules, leaf-only
 //! checks) as a warning, and refuses outright where the result would behave
-//! more dangerously than asked (an enforcing config for a report-only set).
+//! more dangerously than asked: an enforcing config for a report-only set, an
+//! enforcing set with a single pin (no backup: the first rotation locks users
+//! out) unless [`Options::danger_single_pin`] says so, an expiry already past,
+//! and keys in a list of the wrong level (a CA key where the platform checks
+//! the leaf, a leaf key among CA keys), where they never match.
 
 use std::fmt;
 use std::str::FromStr;
 
+use crate::cert::Level;
 use crate::error::Error;
 use crate::pinset::PinSet;
 
@@ -16,6 +21,7 @@ mod curl;
 mod envoy;
 mod hpkp;
 mod ios;
+mod level;
 mod okhttp;
 mod trustkit;
 
@@ -73,6 +79,17 @@ impl Format {
     fn has_report_only(self) -> bool {
         matches!(self, Self::Trustkit | Self::Hpkp | Self::Json)
     }
+
+    /// Whether the platform's config carries the pin set's expiry date.
+    fn has_expiry(self) -> bool {
+        matches!(self, Self::AndroidNsc | Self::Trustkit | Self::Json)
+    }
+
+    /// Whether the platform matches keys by level: iOS lists CA and leaf keys
+    /// apart, curl and Envoy check the leaf key only.
+    fn checks_levels(self) -> bool {
+        matches!(self, Self::IosPlist | Self::Curl | Self::Envoy)
+    }
 }
 
 impl fmt::Display for Format {
@@ -95,18 +112,25 @@ impl FromStr for Format {
     }
 }
 
-/// Knobs that only some formats use.
+/// What the export is judged against, and knobs that only some formats use.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// HPKP `max-age` in seconds.
     pub hpkp_max_age: u64,
+    /// The day of the export: a pin set that expires before it is refused.
+    pub today: time::Date,
+    /// Export an enforcing set with a single pin. With no backup, the first
+    /// key rotation or CA change locks every client out until it is updated.
+    pub danger_single_pin: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        // 60 days, the value RFC 7469 §4.1 suggests as reasonable.
         Self {
+            // 60 days, the value RFC 7469 §4.1 suggests as reasonable.
             hpkp_max_age: 60 * 24 * 3600,
+            today: time::OffsetDateTime::now_utc().date(),
+            danger_single_pin: false,
         }
     }
 }
@@ -140,14 +164,56 @@ pub fn export(set: &PinSet, format: Format, options: &Options) -> Result<Export,
              pass --enforce when you mean it, or use trustkit or hpkp for report-only"
         )));
     }
+    if let Some(date) = set.expires
+        && date < options.today
+    {
+        let consequence = if format.has_expiry() {
+            format!("{format} stops enforcing after that date, so it would never enforce the pins")
+        } else {
+            format!("{format} has no expiry, so it would enforce pins the set says are retired")
+        };
+        return Err(refuse(format!(
+            "{} expired on {date}, before today ({}): {consequence}; \
+             give an expiry in the future (--expires, or `expires` in the policy) or none",
+            describe(set),
+            options.today
+        )));
+    }
     let mut warnings = Vec::new();
+    if set.enforce && distinct_pins(set) < 2 {
+        if !options.danger_single_pin {
+            return Err(refuse(format!(
+                "{} enforces a single pin and no backup: the first key rotation or CA change \
+                 locks every client out until it is updated; add a backup pin (--backup-pin, \
+                 or a second pin in the policy: a key of another CA or a pre-generated key), \
+                 or pass --danger-single-pin to export it anyway",
+                describe(set)
+            )));
+        }
+        warnings.push(format!(
+            "--danger-single-pin: {} enforces a single pin and no backup; the first key \
+             rotation or CA change locks every client out until it is updated",
+            describe(set)
+        ));
+    }
+    let placed = if format.checks_levels() {
+        level::resolve(set).map_err(refuse)?
+    } else {
+        Vec::new()
+    };
     let content = match format {
         Format::AndroidNsc => android::render(set, &mut warnings),
-        Format::IosPlist => ios::render(set, &mut warnings),
+        Format::IosPlist => ios::render(set, &placed, &mut warnings),
         Format::Trustkit => trustkit::render(set, &mut warnings).map_err(refuse)?,
         Format::Okhttp => okhttp::render(set, &mut warnings),
-        Format::Curl => curl::render(set, &mut warnings),
-        Format::Envoy => envoy::render(set, &mut warnings),
+        Format::Curl => {
+            refuse_ca_keys(&placed, "curl").map_err(refuse)?;
+            curl::render(set, &placed, &mut warnings)
+        }
+        Format::Envoy => {
+            refuse_ca_keys(&placed, "Envoy").map_err(refuse)?;
+            envoy::render(set, &placed, &mut warnings)
+        }
         Format::Hpkp => hpkp::render(set, options, &mut warnings).map_err(refuse)?,
         Format::Json => {
             let mut json = serde_json::to_string_pretty(set)
@@ -180,15 +246,57 @@ fn warn_no_reporting(set: &PinSet, platform: &str, warnings: &mut Vec<String>) {
     }
 }
 
-fn warn_leaf_only(set: &PinSet, platform: &str, warnings: &mut Vec<String>) {
-    let not_leaf = set.pins.iter().filter(|p| !p.is_leaf()).count();
-    if not_leaf > 0 {
+/// Refuses CA keys for a platform that checks the leaf key only: there they
+/// never match, and a backup among them is no backup.
+fn refuse_ca_keys(placed: &[level::Placed<'_>], platform: &str) -> Result<(), String> {
+    let ca: Vec<String> = placed
+        .iter()
+        .filter_map(|p| match p.level {
+            Some(level @ (Level::Intermediate | Level::Root)) => {
+                Some(format!("{} ({level})", p.entry.pin))
+            }
+            _ => None,
+        })
+        .collect();
+    if ca.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{platform} checks only the leaf certificate's key, so CA-level pins never match there: {}; \
+         export leaf keys only (--pin-level leaf), or use a platform that checks the chain",
+        ca.join(", ")
+    ))
+}
+
+/// Warns about pins whose level nobody knows on a leaf-only platform.
+fn warn_leaf_only(placed: &[level::Placed<'_>], platform: &str, warnings: &mut Vec<String>) {
+    let unknown = placed.iter().filter(|p| p.level.is_none()).count();
+    if unknown > 0 {
         warnings.push(format!(
-            "{platform} checks only the leaf certificate's key: {not_leaf} of {} pins are not marked \
-             as leaf pins and can never match there (CA-level pins need a client that checks the chain)",
-            set.pins.len()
+            "{platform} checks only the leaf certificate's key: {unknown} of {} pins are not marked \
+             as leaf pins and can never match there if they are CA keys (give --pin-level leaf, \
+             or `level` in the policy)",
+            placed.len()
         ));
     }
+}
+
+/// `pin set "id" for host, host`, for errors that must name what they refuse.
+fn describe(set: &PinSet) -> String {
+    let hosts: Vec<String> = set.hosts.iter().map(ToString::to_string).collect();
+    if hosts.is_empty() {
+        format!("pin set {:?}", set.id)
+    } else {
+        format!("pin set {:?} for {}", set.id, hosts.join(", "))
+    }
+}
+
+/// The number of different keys pinned: a key listed twice is no backup.
+fn distinct_pins(set: &PinSet) -> usize {
+    let mut pins: Vec<_> = set.pins.iter().map(|p| p.pin.as_bytes()).collect();
+    pins.sort_unstable();
+    pins.dedup();
+    pins.len()
 }
 
 /// Escapes text for XML and HTML element content and attribute values.

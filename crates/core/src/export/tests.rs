@@ -27,8 +27,26 @@ fn set(hosts: &[&str], enforce: bool) -> PinSet {
     }
 }
 
+/// ISRG Root X1's key, which the built-in CA dataset knows as a root.
+const ISRG_ROOT_X1: &str = "sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M=";
+
+fn options() -> Options {
+    Options {
+        today: time::macros::date!(2026 - 12 - 01),
+        ..Options::default()
+    }
+}
+
 fn run(set: &PinSet, format: Format) -> Result<Export, Error> {
-    export(set, format, &Options::default())
+    export(set, format, &options())
+}
+
+fn single(enforce: bool) -> PinSet {
+    let mut s = set(&["api.example.com"], enforce);
+    s.pins.truncate(1);
+    s.pins[0].level = Some(Level::Leaf);
+    s.report_uri = None;
+    s
 }
 
 #[test]
@@ -49,11 +67,146 @@ fn report_only_is_refused_where_the_platform_always_enforces() {
     }
 }
 
+/// Issue 16: a single enforced pin went out to most platforms without a word.
+#[test]
+fn a_single_enforced_pin_is_refused_everywhere_unless_dangerous() {
+    let s = single(true);
+    for format in Format::ALL {
+        let err = run(&s, format).unwrap_err().to_string();
+        assert!(err.contains("single pin and no backup"), "{format}: {err}");
+        assert!(
+            err.contains("\"test\" for api.example.com"),
+            "{format}: {err}"
+        );
+        assert!(err.contains("--danger-single-pin"), "{format}: {err}");
+    }
+    let danger = Options {
+        danger_single_pin: true,
+        ..options()
+    };
+    for format in Format::ALL {
+        match export(&s, format, &danger) {
+            Ok(out) => assert!(
+                out.warnings
+                    .iter()
+                    .any(|w| w.contains("--danger-single-pin")),
+                "{format}: {:?}",
+                out.warnings
+            ),
+            // The platforms themselves refuse it: the flag can't help.
+            Err(e) => assert!(
+                matches!(format, Format::Trustkit | Format::Hpkp),
+                "{format}: {e}"
+            ),
+        }
+    }
+    // The same key twice is still a single pin.
+    let mut twice = s;
+    twice.pins.push(twice.pins[0].clone());
+    twice.pins[1].role = PinRole::Backup;
+    assert!(run(&twice, Format::AndroidNsc).is_err());
+}
+
+#[test]
+fn a_single_report_only_pin_is_not_refused() {
+    let s = single(false);
+    for format in [Format::Trustkit, Format::Json] {
+        let out = run(&s, format).unwrap();
+        assert!(
+            !out.warnings.iter().any(|w| w.contains("danger")),
+            "{format}: {:?}",
+            out.warnings
+        );
+    }
+}
+
+/// Issue 16: an expiry already past was exported, so the platform never enforced.
+#[test]
+fn an_expiry_in_the_past_is_refused_everywhere() {
+    let mut s = set(&["api.example.com"], true);
+    s.expires = Some(time::macros::date!(2026 - 11 - 30));
+    for format in Format::ALL {
+        let err = run(&s, format).unwrap_err().to_string();
+        assert!(
+            err.contains("expired on 2026-11-30, before today (2026-12-01)"),
+            "{format}: {err}"
+        );
+        assert!(
+            err.contains("\"test\" for api.example.com"),
+            "{format}: {err}"
+        );
+    }
+    assert!(
+        run(&s, Format::AndroidNsc)
+            .unwrap_err()
+            .to_string()
+            .contains("never enforce")
+    );
+    // The last day of enforcement is today: still fine.
+    s.expires = Some(time::macros::date!(2026 - 12 - 01));
+    run(&s, Format::AndroidNsc).unwrap();
+}
+
+/// Issue 16: leaf keys went into `NSPinnedCAIdentities`, where they never match.
+#[test]
+fn ios_lists_each_key_by_its_level() {
+    let mut s = set(&["api.example.com"], true);
+    s.pins[0].level = Some(Level::Leaf);
+    s.pins[1].level = None;
+    s.pins[1].pin = ISRG_ROOT_X1.parse().unwrap();
+    let out = run(&s, Format::IosPlist).unwrap();
+    let (ca, leaf) = out.content.split_once("NSPinnedLeafIdentities").unwrap();
+    assert!(ca.contains(&s.pins[1].pin.to_base64()), "{}", out.content);
+    assert!(!ca.contains(&s.pins[0].pin.to_base64()), "{}", out.content);
+    assert!(leaf.contains(&s.pins[0].pin.to_base64()), "{}", out.content);
+    // The dataset knows the root's level: no unknown-level warning.
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("unknown")),
+        "{:?}",
+        out.warnings
+    );
+}
+
+#[test]
+fn ios_warns_when_a_level_is_unknown() {
+    let mut s = set(&["api.example.com"], true);
+    s.pins[1].level = None;
+    let out = run(&s, Format::IosPlist).unwrap();
+    let all = out.warnings.join("\n");
+    assert!(
+        all.contains(&format!("the level of {} is unknown", s.pins[1].pin)),
+        "{all}"
+    );
+    assert!(all.contains("NSPinnedCAIdentities"), "{all}");
+}
+
+#[test]
+fn a_known_ca_key_marked_leaf_is_refused() {
+    let mut s = set(&["api.example.com"], true);
+    s.pins[1].pin = ISRG_ROOT_X1.parse().unwrap();
+    s.pins[1].level = Some(Level::Leaf);
+    for format in [Format::IosPlist, Format::Curl, Format::Envoy] {
+        let err = run(&s, format).unwrap_err().to_string();
+        assert!(
+            err.contains("marked as a leaf key, but it is the key of Let's Encrypt's root"),
+            "{format}: {err}"
+        );
+    }
+    // Platforms that check the whole chain don't care about levels.
+    run(&s, Format::AndroidNsc).unwrap();
+}
+
 #[test]
 fn trustkit_refuses_a_single_enforced_pin() {
     let mut s = set(&["api.example.com"], true);
     s.pins.truncate(1);
-    let err = run(&s, Format::Trustkit).unwrap_err().to_string();
+    let danger = Options {
+        danger_single_pin: true,
+        ..options()
+    };
+    let err = export(&s, Format::Trustkit, &danger)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("fewer than two pins"), "{err}");
     s.enforce = false;
     let ok = run(&s, Format::Trustkit).unwrap();
@@ -89,8 +242,25 @@ fn hpkp_needs_a_backup_and_defaults_to_report_only() {
 }
 
 #[test]
-fn leaf_only_platforms_warn_about_ca_pins() {
-    let s = set(&["api.example.com"], true);
+fn leaf_only_platforms_refuse_ca_pins_and_warn_about_unknown_levels() {
+    let mut s = set(&["api.example.com"], true);
+    for format in [Format::Curl, Format::Envoy] {
+        let err = run(&s, format).unwrap_err().to_string();
+        assert!(
+            err.contains("only the leaf")
+                && err.contains("(intermediate)")
+                && err.contains("(root)"),
+            "{format}: {err}"
+        );
+    }
+    // A bare key the dataset knows as a root is a CA key too.
+    s.pins[0].level = Some(Level::Leaf);
+    s.pins[1].level = None;
+    s.pins[1].pin = ISRG_ROOT_X1.parse().unwrap();
+    let err = run(&s, Format::Curl).unwrap_err().to_string();
+    assert!(err.contains(&format!("{ISRG_ROOT_X1} (root)")), "{err}");
+    // A key nobody knows keeps today's behaviour: a warning.
+    s.pins[1].pin = SpkiPin::from_spki_der(b"unknown");
     for format in [Format::Curl, Format::Envoy] {
         let out = run(&s, format).unwrap();
         assert!(

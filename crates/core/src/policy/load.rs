@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
+use serde::de::{Deserialize, Deserializer, Error as _, Unexpected};
 use toml::Spanned;
+use toml::value::Datetime;
 
 use super::model::{Policy, calendar_date};
 
@@ -192,6 +194,29 @@ impl Policy {
     }
 }
 
+/// A date written as a TOML date (`2026-05-31`) or as a string
+/// (`"2026-05-31"`, as the schema types it and JSON or YAML converters write
+/// it). Either is then checked to be a calendar date like any other.
+pub(super) fn date<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Spanned<Datetime>>, D::Error> {
+    let value = Spanned::<toml::Value>::deserialize(deserializer)?;
+    let span = value.span();
+    let date = match value.into_inner() {
+        toml::Value::Datetime(date) => date,
+        toml::Value::String(text) => text
+            .parse()
+            .map_err(|_| D::Error::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))?,
+        other => {
+            return Err(D::Error::invalid_type(
+                Unexpected::Other(other.type_str()),
+                &"a date (YYYY-MM-DD)",
+            ));
+        }
+    };
+    Ok(Some(Spanned::new(span, date)))
+}
+
 /// Reports every id after the first that repeats an earlier one.
 fn duplicates<'a>(
     ids: impl Iterator<Item = &'a Spanned<String>>,
@@ -216,9 +241,76 @@ fn hint_for(message: &str) -> Option<&'static str> {
         Some("use one of the values listed")
     } else if message.contains("bad pin") || message.contains("pin") && message.contains("bytes") {
         Some("a pin is sha256/BASE64 of the key: `pinwarden pin CERT` prints it")
+    } else if message.contains("a date (YYYY-MM-DD)") {
+        Some("write a date alone, like 2026-05-31, bare or in quotes")
     } else if message.contains("missing field") {
         Some("add the key; `pinwarden schema` shows what each table needs")
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runbook(last_rehearsed: &str) -> String {
+        format!(
+            "[organisation]\nname = \"o\"\n\n[[organisation.runbook]]\nkind = \"rotation\"\npath = \"r\"\nlast_rehearsed = {last_rehearsed}\n"
+        )
+    }
+
+    fn rehearsed(text: &str) -> Option<time::Date> {
+        let policy = Policy::parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+        calendar_date(
+            policy.organisation.runbooks[0]
+                .last_rehearsed
+                .as_ref()?
+                .get_ref(),
+        )
+    }
+
+    // Issue 16: the schema types dates as strings, the loader refused them.
+    #[test]
+    fn a_date_loads_as_a_string_or_a_toml_date() {
+        let may_first = time::macros::date!(2026 - 05 - 01);
+        assert_eq!(rehearsed(&runbook("\"2026-05-01\"")), Some(may_first));
+        assert_eq!(rehearsed(&runbook("2026-05-01")), Some(may_first));
+        let text = "[[pinset]]\nid = \"s\"\nhosts = [\"a.example\"]\nexpires = \"2027-06-30\"\n\n\
+                    [[application]]\nid = \"a\"\ntype = \"iot\"\nota_last_exercised = '2026-04-02'\n";
+        let policy = Policy::parse(text).unwrap();
+        assert_eq!(
+            policy.pinsets[0].to_pinset().expires,
+            Some(time::macros::date!(2027 - 06 - 30))
+        );
+        let ota = policy.applications[0].ota_last_exercised.as_ref().unwrap();
+        assert_eq!(&text[ota.span()], "'2026-04-02'");
+    }
+
+    #[test]
+    fn a_bad_date_string_is_refused_at_its_place_with_a_hint() {
+        for (value, says) in [
+            ("\"01/05/2026\"", "is not a date"),
+            ("\"tomorrow\"", "is not a date"),
+            ("20260501", "expected a date"),
+            ("\"2026-02-30\"", "is not a date"),
+            ("\"2026-05-01T10:00:00Z\"", "is not a calendar date"),
+        ] {
+            let text = runbook(value);
+            let problems = Policy::parse(&text).expect_err(value);
+            let [problem] = problems.as_slice() else {
+                panic!("{value}: {problems:?}");
+            };
+            assert_eq!(
+                (problem.line, problem.column),
+                (7, "last_rehearsed = ".len() + 1),
+                "{value}: {problem}"
+            );
+            assert!(problem.message.contains(says), "{value}: {problem}");
+            assert!(
+                problem.hint.as_deref().unwrap_or("").contains("2026-05-31"),
+                "{value}: {problem}"
+            );
+        }
     }
 }

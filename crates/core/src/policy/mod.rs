@@ -6,6 +6,7 @@
 
 mod load;
 mod model;
+mod schema;
 
 pub use load::{Diagnostic, line_column};
 pub use model::{

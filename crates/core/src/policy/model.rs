@@ -9,6 +9,9 @@ use crate::host::HostPattern;
 use crate::pin::SpkiPin;
 use crate::pinset::{PinEntry, PinRole, PinSet};
 
+use super::load::date;
+use super::schema;
+
 /// A whole `pinwarden.toml`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,8 +109,13 @@ pub struct Organisation {
     /// Who owns the pin configuration lifecycle (a person or team address).
     pub owner: Option<String>,
     /// Share of certificates renewed and deployed automatically, 0–100.
+    #[schemars(range(max = 100))]
     pub automated_renewal_percent: Option<u8>,
     /// Usual lifetime of the organisation's TLS certificates, in days.
+    // schemars bounds a u32 below only, and TOML integers run to 2^63: without
+    // a maximum the schema takes values the loader refuses. Every
+    // `Option<u32>` below carries the same bound.
+    #[schemars(range(max = u32::MAX))]
     pub certificate_lifetime_days: Option<u32>,
     /// The CAs certificates come from today.
     #[serde(default)]
@@ -117,6 +125,7 @@ pub struct Organisation {
     /// Whether the backup CA is under contract (named only, when false).
     pub backup_ca_contracted: Option<bool>,
     /// Hours needed to move issuance to another CA.
+    #[schemars(range(max = u32::MAX))]
     pub hours_to_switch_ca: Option<u32>,
     /// Whether failing over between CAs has been exercised for real.
     pub ca_failover_exercised: Option<bool>,
@@ -128,6 +137,7 @@ pub struct Organisation {
     pub caa: Option<bool>,
     /// Hours from a certificate appearing in a CT log to an alert, when CT is
     /// watched and reconciled with the pin inventory.
+    #[schemars(range(max = u32::MAX))]
     pub ct_alert_hours: Option<u32>,
     /// Whether next keys are generated ahead of renewal, their pins shipped as backups.
     pub backup_keys_pregenerated: Option<bool>,
@@ -163,7 +173,8 @@ pub struct Runbook {
     /// Where it lives.
     pub path: String,
     /// When it was last rehearsed (YYYY-MM-DD).
-    #[schemars(with = "Option<String>")]
+    #[serde(default, deserialize_with = "date")]
+    #[schemars(schema_with = "schema::date")]
     pub last_rehearsed: Option<Spanned<toml::value::Datetime>>,
     /// Whether it has "update the pins" as a step.
     pub pin_step: Option<bool>,
@@ -197,21 +208,26 @@ pub struct Application {
     /// How updates reach its clients.
     pub update_mechanism: Option<UpdateMechanism>,
     /// Days for an update to reach 95% of clients.
+    #[schemars(range(max = u32::MAX))]
     pub update_days_to_95: Option<u32>,
     /// Hours for an update to reach 95% of clients, when it is that fast
     /// (finer than `update_days_to_95`; the smaller of the two counts).
+    #[schemars(range(max = u32::MAX))]
     pub update_hours_to_95: Option<u32>,
     /// Whether pins can be changed remotely, without a release.
     pub remote_pin_config: Option<bool>,
     /// Hours for a remote pin change to reach 95% of clients (a remote pin
     /// configuration counts as hours when this is not stated).
+    #[schemars(range(max = u32::MAX))]
     pub remote_pin_refresh_hours: Option<u32>,
     /// For IoT: whether the OTA pin update path has been exercised end to end.
     pub ota_tested: Option<bool>,
     /// For IoT: when the OTA path was last exercised (YYYY-MM-DD).
-    #[schemars(with = "Option<String>")]
+    #[serde(default, deserialize_with = "date")]
+    #[schemars(schema_with = "schema::date")]
     pub ota_last_exercised: Option<Spanned<toml::value::Datetime>>,
     /// For IoT: share of the fleet an OTA update reaches, 0–100.
+    #[schemars(range(max = 100))]
     pub ota_fleet_reach_percent: Option<u8>,
     /// Hosts it connects to.
     #[serde(default)]
@@ -226,6 +242,7 @@ pub struct Application {
     pub private_ca: Option<bool>,
     /// Lifetime of the certificates it meets, in days, when it differs from
     /// the organisation's.
+    #[schemars(range(max = u32::MAX))]
     pub certificate_lifetime_days: Option<u32>,
 }
 
@@ -290,7 +307,7 @@ pub struct PolicyPinSet {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Host patterns (`api.example.com`, `*.example.com`, `**.example.com`).
-    #[schemars(with = "Vec<String>")]
+    #[schemars(schema_with = "schema::host_patterns")]
     pub hosts: Vec<HostPattern>,
     /// The pins.
     #[serde(default)]
@@ -302,7 +319,8 @@ pub struct PolicyPinSet {
     #[serde(default)]
     pub include_subdomains: bool,
     /// When clients should stop enforcing the set (YYYY-MM-DD).
-    #[schemars(with = "Option<String>")]
+    #[serde(default, deserialize_with = "date")]
+    #[schemars(schema_with = "schema::date")]
     pub expires: Option<Spanned<toml::value::Datetime>>,
     /// Where clients send pin-failure reports.
     pub report_uri: Option<String>,
@@ -317,7 +335,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct PolicyPin {
     /// The pin, in any notation pinwarden reads.
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "schema::pin")]
     pub pin: Spanned<SpkiPin>,
     /// Primary (in today's chains) or backup (held in reserve).
     #[serde(default)]
@@ -342,6 +360,7 @@ pub struct Partner {
     /// Whether the partner publishes pin sets for its endpoints.
     pub publishes_pins: Option<bool>,
     /// Days of notice the partner commits to before changing keys or CAs.
+    #[schemars(range(max = u32::MAX))]
     pub notice_days: Option<u32>,
 }
 
