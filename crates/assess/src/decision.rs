@@ -6,7 +6,7 @@
 use pinwarden_core::policy::AppType;
 
 use crate::facts::{AppFacts, Facts};
-use crate::rules::{RuleStatus, Step, evaluate, rule};
+use crate::rules::{Check, RuleStatus, Step, evaluate, rule};
 
 /// What to do about pinning an application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -195,11 +195,11 @@ pub fn decide(facts: &Facts, app: &AppFacts) -> Decision {
             crate::html::type_words(app.app_type),
             met.join(", ")
         ));
-        // The facts that make pinning worth it: the data, the update path,
-        // and the type's own conditions.
+        // The application's own facts that make pinning fit (the
+        // organisation's are in its verdict, above every report).
         for step in trace.iter().filter(|s| {
             s.status == RuleStatus::Met
-                && (s.rule == "A3" || s.rule == "B1" || s.rule.starts_with("C-"))
+                && rule(s.rule).is_some_and(|r| !matches!(r.check, Check::Org(_)))
         }) {
             // C-hours reads the same facts as B1: say them once.
             if !d.reasons.iter().any(|r| r.starts_with(&step.facts)) {

@@ -125,9 +125,6 @@ pub struct OrgFacts {
     pub caa: Fact<bool>,
     /// Certificates are short-lived (hours to days, ≤ 7 days).
     pub short_lived: Fact<bool>,
-    /// A CA-agility what-if: `Some(true)` at 75 and above (backup key in
-    /// every pin set), `Some(false)` below 25 (one CA), else the pin sets decide.
-    pub(crate) agility_override: Option<(bool, String)>,
 }
 
 /// What the policy states about one application, as the rules read it.
@@ -211,15 +208,17 @@ impl Facts {
                 if s >= 25 && org.backup_ca.value.is_none() {
                     org.backup_ca = Fact::what_if("a backup CA".to_owned(), dimension, s);
                 }
-                org.agility_override = match s {
-                    75.. => Some((true, set(true).says)),
-                    0..=24 => Some((false, set(false).says)),
+                // 75 and above: the backup key is in every pin set; below
+                // 25: one CA; in between the pin sets decide.
+                let keys = match s {
+                    75.. => Some(true),
+                    0..=24 => Some(false),
                     _ => None,
                 };
-                if let Some((value, says)) = &org.agility_override {
+                if let Some(value) = keys {
                     for app in &mut self.apps {
-                        app.second_ca_key = Fact::stated(*value, says.clone());
-                        app.backup_ca_key = Fact::stated(*value, says.clone());
+                        app.second_ca_key = set(value);
+                        app.backup_ca_key = set(value);
                     }
                 }
             }
@@ -324,7 +323,6 @@ fn org_facts(policy: &Policy) -> OrgFacts {
         ct_monitoring: bool_fact(org.ct_monitoring, "ct_monitoring"),
         caa: bool_fact(org.caa, "caa"),
         short_lived,
-        agility_override: None,
     }
 }
 
