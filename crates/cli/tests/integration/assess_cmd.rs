@@ -186,33 +186,35 @@ fn runbooks_of_the_example() {
 fn interactive(answers: &[&str]) -> String {
     crate::support::require("python3");
     let bin = assert_cmd::cargo::cargo_bin("pinwarden");
+    // The parent keeps its own copy of the terminal's far end open, so the
+    // program's last lines are never lost to the EIO a pseudo-terminal gives
+    // once every holder of that end has closed it.
     let script = r#"
-import os, pty, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "assess", "--interactive", "--today", "2026-11-29"])
+import os, select, subprocess, sys, time
+master, slave = os.openpty()
+child = subprocess.Popen(
+    [sys.argv[1], "assess", "--interactive", "--today", "2026-11-29"],
+    stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
 out = b""
 def read_for(seconds, until_prompt):
-    # Reads until the next prompt (a line ending in ": ") or, at the end,
-    # until the program exits; bounded in time either way.
+    # Reads until the next prompt (a line ending in ": ") or, without one,
+    # until the program has exited and said everything; bounded in time.
     global out
     seen = len(out)
     end = time.time() + seconds
     while time.time() < end:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            return
-        if not chunk:
-            return
-        out += chunk
-        if until_prompt and out[seen:].rstrip().endswith(b":"):
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            out += os.read(master, 4096)
+            if until_prompt and out[seen:].rstrip().endswith(b":"):
+                return
+        elif not until_prompt and child.poll() is not None:
             return
 for answer in sys.argv[2:]:
     read_for(5, True)
-    os.write(fd, answer.encode() + b"\n")
-read_for(5, False)
-os.waitpid(pid, 0)
+    os.write(master, answer.encode() + b"\n")
+read_for(10, False)
+child.wait(timeout=5)
 sys.stdout.write(out.decode(errors="replace"))
 "#;
     let out = std::process::Command::new("python3")
