@@ -183,7 +183,7 @@ impl Facts {
             apps: policy
                 .applications
                 .iter()
-                .map(|a| app_facts(policy, a, &cas, today))
+                .map(|a| app_facts(policy, a, cas, today))
                 .collect(),
         }
     }

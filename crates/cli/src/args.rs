@@ -579,6 +579,11 @@ pub(crate) struct LintArgs {
     /// that compare pins with today's chains.
     #[arg(long, value_name = "DIR")]
     pub(crate) chains: Option<String>,
+    /// A private CA's roots and intermediates, in the built-in dataset's
+    /// format (crates/core/data/cas.toml), added to it: the rules then know
+    /// those keys' operator, level and validity by key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) private_cas: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

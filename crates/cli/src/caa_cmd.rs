@@ -80,7 +80,7 @@ impl Config {
         }
         let dataset = match &a.dataset {
             Some(path) => CaDataset::load(path)?,
-            None => CaDataset::builtin(),
+            None => CaDataset::builtin().clone(),
         };
         let policy = a
             .policy

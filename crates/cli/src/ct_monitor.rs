@@ -196,7 +196,7 @@ pub(crate) fn monitor(args: &CtRunArgs, progress: bool) -> anyhow::Result<Monito
         .transpose()?;
     let dataset = match &args.cas {
         Some(path) => CaDataset::load(path)?,
-        None => CaDataset::builtin(),
+        None => CaDataset::builtin().clone(),
     };
     let watchlist = watchlist(args, policy.as_ref())?;
     let expectations = pinwarden_ct::monitor::policy::expectations(policy.as_ref(), &dataset)?;

@@ -32,10 +32,24 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => served_chains(dir)?,
         None => Vec::new(),
     };
+    let cas = match &args.private_cas {
+        Some(file) => {
+            let private = pinwarden_core::cadata::CaDataset::load(file)?;
+            Some(pinwarden_core::cadata::CaDataset::builtin().extend(&private, file)?)
+        }
+        None => None,
+    };
+    let keys = pinwarden_core::cadata::KeyModel {
+        cas: cas
+            .as_ref()
+            .unwrap_or_else(|| pinwarden_core::cadata::CaDataset::builtin()),
+        distrust: pinwarden_core::cadata::DistrustDataset::builtin(),
+    };
     let context = lint::Context {
         today,
         certificates: &certificates,
         served: &served,
+        keys,
     };
     let findings = lint::lint(&policy, &context);
     let located = |f: &Finding| f.span.as_ref().map(|s| line_column(&text, s.start));

@@ -5,11 +5,12 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use pinwarden_core::simulate::{Change, Outcome, simulate};
+use pinwarden_core::cadata::{KeyModel, Stated};
+use pinwarden_core::simulate::{Change, Lead, Outcome, simulate};
 use pinwarden_core::{SpkiPin, TrustStore};
 
 use crate::args::{SimulateArgs, SimulateKind};
-use crate::chains::{Prober, chain_from_file, keys, targets};
+use crate::chains::{Prober, chain_from_file, keys as chain_keys, targets};
 
 #[derive(Debug, serde::Serialize)]
 struct AppResult {
@@ -18,6 +19,7 @@ struct AppResult {
     app_type: serde_json::Value,
     update_mechanism: serde_json::Value,
     lead_days: Option<u32>,
+    lead: Lead,
     breaks: bool,
     pinsets: Vec<SetResult>,
 }
@@ -36,24 +38,37 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let policy = crate::policy_file::load(&args.policy)?;
     let prober = Prober::new(&args.probe)?;
     let roots = &prober.roots;
-    let change = change(&args, &roots.store)?;
+    let keys = KeyModel::builtin();
+    let change = change(&args, &roots.store, &keys)?;
     let all_targets = targets(&policy);
     let mut results = Vec::new();
     for app in policy.applications.iter().filter(|a| !a.pinsets.is_empty()) {
-        let lead_days = app.update_days_to_95.map(|d| d + args.overlap_days);
+        let lead = Lead::of(app, args.overlap_days);
         let mut sets = Vec::new();
         for id in &app.pinsets {
-            let Some(set) = policy.pinset(id.get_ref()).map(|p| p.to_pinset()) else {
+            let Some(policy_set) = policy.pinset(id.get_ref()) else {
                 continue;
             };
-            // A move between public CAs leaves alone the pin sets whose keys
-            // are all a private CA's or a partner's (their `source` says so).
-            let public_ca = policy.pinset(id.get_ref()).is_some_and(|p| {
-                p.pins
-                    .iter()
-                    .any(|pin| pin.source.as_deref().is_none_or(|s| s.starts_with("ca:")))
+            let set = policy_set.to_pinset();
+            // A move between public CAs or a public root's distrust leaves
+            // alone the pin sets whose keys are all a private CA's or a
+            // partner's (their `source` says so, and no public CA holds them).
+            let private = policy_set.pins.iter().all(|pin| {
+                keys.identify(
+                    pin.pin.get_ref(),
+                    Stated {
+                        level: pin.level,
+                        label: pin.label.as_deref(),
+                        source: pin.source.as_deref(),
+                    },
+                )
+                .private
             });
-            if matches!(change, Change::CaMigration { .. }) && !public_ca {
+            let public_change = matches!(
+                change,
+                Change::CaMigration { .. } | Change::RootDistrust { .. }
+            );
+            if public_change && private {
                 continue;
             }
             if let Change::CaMigration { .. } = change {
@@ -63,7 +78,7 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
                 sets.push(SetResult {
                     pinset: set.id.clone(),
                     host: hosts.join(", "),
-                    outcome: Some(simulate(&set, &[], &change, lead_days)),
+                    outcome: Some(simulate(policy_set, &[], &change, &lead, &keys)),
                     error: None,
                 });
                 continue;
@@ -78,10 +93,11 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
                         pinset: set.id.clone(),
                         host: host.clone(),
                         outcome: Some(simulate(
-                            &set,
-                            &keys(&certs, &roots.store),
+                            policy_set,
+                            &chain_keys(&certs, &roots.store),
                             &change,
-                            lead_days,
+                            &lead,
+                            &keys,
                         )),
                         error: None,
                     },
@@ -98,7 +114,8 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             application: app.id.get_ref().clone(),
             app_type: serde_json::to_value(app.app_type)?,
             update_mechanism: serde_json::to_value(app.update_mechanism)?,
-            lead_days,
+            lead_days: lead.days(),
+            lead,
             breaks: sets
                 .iter()
                 .any(|s| s.outcome.as_ref().is_some_and(|o| o.breaks)),
@@ -125,25 +142,33 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn change(args: &SimulateArgs, store: &TrustStore) -> anyhow::Result<Change> {
+fn change(args: &SimulateArgs, store: &TrustStore, model: &KeyModel<'_>) -> anyhow::Result<Change> {
     Ok(match args.kind {
         SimulateKind::LeafRotation => Change::LeafRotation,
         SimulateKind::IntermediateChange => Change::IntermediateChange,
         SimulateKind::EmergencyReissue => Change::EmergencyReissue,
         SimulateKind::CaMigration => match (&args.to, &args.chain) {
-            (Some(name), _) => {
-                let (pin, subject) = anchor(store, name)?;
-                Change::CaMigration {
-                    to: subject,
-                    keys: vec![pin],
+            (Some(name), _) => match model.cas.by_name(name) {
+                // A CA operator the dataset knows: the new chain goes to one
+                // of its roots.
+                Some(ca) => Change::CaMigration {
+                    to: ca.name.clone(),
+                    keys: ca.roots().map(|k| k.pin).collect(),
+                },
+                None => {
+                    let (pin, subject) = named_root(store, model, name)?;
+                    Change::CaMigration {
+                        to: subject,
+                        keys: vec![pin],
+                    }
                 }
-            }
+            },
             (None, Some(file)) => {
                 let bytes = std::fs::read(file).with_context(|| file.clone())?;
                 let certs = pinwarden_core::decode(&bytes)
                     .with_context(|| file.clone())?
                     .certificates;
-                let keys = keys(&certs, store);
+                let keys = chain_keys(&certs, store);
                 let Some(top) = keys.last() else {
                     bail!("{file}: no certificates")
                 };
@@ -153,18 +178,66 @@ fn change(args: &SimulateArgs, store: &TrustStore) -> anyhow::Result<Change> {
                 }
             }
             (None, None) => {
-                bail!("ca-migration needs --to CA (a root in the trust store) or --chain FILE")
+                bail!("ca-migration needs --to CA (a CA of the dataset, or a root) or --chain FILE")
             }
         },
         SimulateKind::RootDistrust => {
             let name = args
                 .ca
                 .as_deref()
-                .context("root-distrust needs the CA: pinwarden simulate root-distrust NAME")?;
-            let (root, name) = anchor(store, name)?;
-            Change::RootDistrust { root, name }
+                .context("root-distrust needs the CA: pinwarden simulate root-distrust NAME|PIN")?;
+            let norm = |s: &str| -> String {
+                s.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase)
+                    .collect()
+            };
+            // A distrust event of the dataset covers all its roots (Entrust,
+            // Symantec); else one root, by pin or name.
+            let events: Vec<_> = model
+                .distrust
+                .events()
+                .iter()
+                .filter(|e| norm(&e.name).contains(&norm(name)))
+                .collect();
+            match events.as_slice() {
+                [event] => Change::RootDistrust {
+                    roots: event.keys.iter().map(|k| k.pin).collect(),
+                    name: event.name.clone(),
+                },
+                _ => {
+                    let (root, name) = named_root(store, model, name)?;
+                    Change::RootDistrust {
+                        roots: vec![root],
+                        name,
+                    }
+                }
+            }
         }
     })
+}
+
+/// A root by pin, by its exact name in the CA dataset, or by the one
+/// trust-store root whose name contains `name`.
+fn named_root(
+    store: &TrustStore,
+    model: &KeyModel<'_>,
+    name: &str,
+) -> anyhow::Result<(SpkiPin, String)> {
+    if let Ok(pin) = name.parse::<SpkiPin>() {
+        let label = model.identify(&pin, Stated::default()).name();
+        return Ok((pin, label));
+    }
+    let known = model
+        .cas
+        .cas()
+        .iter()
+        .flat_map(|ca| ca.roots())
+        .find(|k| k.label.eq_ignore_ascii_case(name.trim()));
+    if let Some(key) = known {
+        return Ok((key.pin, key.label.clone()));
+    }
+    anchor(store, name)
 }
 
 /// The one trust-store root whose name contains `name`.
@@ -195,15 +268,22 @@ fn anchor(store: &TrustStore, name: &str) -> anyhow::Result<(SpkiPin, String)> {
 fn print_text(change: &Change, results: &[AppResult]) {
     println!("Simulating the {change}:\n");
     for app in results {
-        let verdict = match (app.breaks, app.pinsets.is_empty()) {
-            (true, _) => "BREAKS",
-            (false, true) => "not affected (its pins are a private CA's or a partner's)",
-            (false, false) => "holds",
+        let untouched = app
+            .pinsets
+            .iter()
+            .all(|s| s.outcome.as_ref().is_some_and(|o| !o.affected));
+        let verdict = match (app.breaks, app.pinsets.is_empty(), untouched) {
+            (true, _, _) => "BREAKS",
+            (false, true, _) => "not affected (its pins are a private CA's or a partner's)",
+            (false, false, true) => "not affected (its chains don't go through it)",
+            (false, false, false) => "holds",
         };
         let mechanism = app.update_mechanism.as_str().unwrap_or("?");
-        let lead = app
-            .lead_days
-            .map_or("unknown".to_owned(), |d| format!("{d} days"));
+        let lead = match &app.lead {
+            Lead::Days { days, via } => format!("{days} days by {via}"),
+            Lead::Unknown => "unknown".to_owned(),
+            Lead::NoPath => "none: no update path".to_owned(),
+        };
         println!(
             "{} ({}, updates by {mechanism}; lead time {lead}): {verdict}",
             app.application,

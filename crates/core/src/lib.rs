@@ -30,6 +30,7 @@ pub mod export;
 mod frame;
 mod host;
 mod input;
+pub mod lifetime;
 pub mod lint;
 mod pin;
 mod pinset;

@@ -1,12 +1,21 @@
-//! Playing out a certificate or CA change before it happens: which pin sets
-//! still match the chain that follows, and the safe order of steps.
+//! Playing out a certificate or CA change before it happens: the chain
+//! clients will see afterwards, whether a pin set still matches it, and the
+//! safe order of steps.
+//!
+//! A change is modelled as the path clients validate after it: which keys
+//! stay, which are new and unknown, and which the organisation chooses (a
+//! pre-generated backup key it already pins becomes the new leaf; a CA
+//! migration goes to a root the set pins). A pin set survives when one of
+//! its keys is on that path.
 
 use std::fmt;
 
+use crate::cadata::{KeyFacts, KeyModel, Stated};
 use crate::cert::Level;
 use crate::check::ChainKey;
 use crate::pin::SpkiPin;
-use crate::pinset::PinSet;
+use crate::pinset::PinRole;
+use crate::policy::{Application, PolicyPinSet, UpdateMechanism};
 
 /// The change to play out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,19 +25,21 @@ pub enum Change {
     /// A new leaf and a new intermediate under the same root (CAs rotate
     /// issuing intermediates; Let's Encrypt does it on purpose).
     IntermediateChange,
-    /// Everything new, from another CA whose root key is `root` (and, when
-    /// known from a chain file, its intermediate keys).
+    /// Everything new, from another CA.
     CaMigration {
         /// The new CA, for messages.
         to: String,
-        /// Keys of the new chain above the leaf, intermediate first, root last.
+        /// Keys the new chain may go through above the leaf: the new
+        /// chain's own when it is known (a chain file), else the new CA's
+        /// roots (the organisation picks the product under the one it pins).
         keys: Vec<SpkiPin>,
     },
-    /// Clients stop trusting a root: certificates must come from another CA.
+    /// Clients stop trusting these roots: chains through them must be
+    /// replaced by certificates from another CA.
     RootDistrust {
-        /// The distrusted root's key.
-        root: SpkiPin,
-        /// Its name, for messages.
+        /// The distrusted roots' keys.
+        roots: Vec<SpkiPin>,
+        /// Their name, for messages.
         name: String,
     },
     /// A new leaf key at once (key compromise, mis-issuance): no time to stage pins.
@@ -47,113 +58,310 @@ impl fmt::Display for Change {
     }
 }
 
+/// How long a pin change takes to reach the clients, by their fastest path.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Lead {
+    /// Days until 95% of clients hold the change, overlap included.
+    Days {
+        /// The days.
+        days: u32,
+        /// The path: "remote pin configuration" or "app updates".
+        via: &'static str,
+    },
+    /// The policy doesn't say how fast updates reach clients.
+    Unknown,
+    /// Nothing reaches the clients: no updates and no remote pins.
+    NoPath,
+}
+
+impl Lead {
+    /// The fastest way `app`'s clients get new pins, plus `overlap_days`:
+    /// a remote pin configuration at its refresh interval, or an update at
+    /// the time it takes to reach 95% of clients.
+    pub fn of(app: &Application, overlap_days: u32) -> Self {
+        let remote = (app.remote_pin_config == Some(true))
+            .then(|| app.remote_pin_refresh_hours.unwrap_or(24).div_ceil(24));
+        let update = if app.update_mechanism == Some(UpdateMechanism::None) {
+            None
+        } else {
+            app.update_hours_to_95
+                .map(|h| h.div_ceil(24))
+                .or(app.update_days_to_95)
+        };
+        let fastest = match (remote, update) {
+            (Some(r), Some(u)) if u < r => Some((u, "app updates")),
+            (Some(r), _) => Some((r, "remote pin configuration")),
+            (None, Some(u)) => Some((u, "app updates")),
+            (None, None) => None,
+        };
+        match fastest {
+            Some((days, via)) => Self::Days {
+                days: days.saturating_add(overlap_days),
+                via,
+            },
+            None if app.update_mechanism == Some(UpdateMechanism::None) => Self::NoPath,
+            None => Self::Unknown,
+        }
+    }
+
+    /// The days, when known.
+    pub fn days(&self) -> Option<u32> {
+        match self {
+            Self::Days { days, .. } => Some(*days),
+            _ => None,
+        }
+    }
+}
+
 /// What the change does to one pin set.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Outcome {
+    /// Whether the change touches the set's chain at all (a root's distrust
+    /// leaves chains through other roots alone).
+    pub affected: bool,
     /// Whether clients enforcing the set reject the chain after the change.
     pub breaks: bool,
     /// Why it breaks or holds, in a sentence.
     pub reason: String,
-    /// The safe order of steps, with the lead time in days where it matters.
+    /// The safe order of steps, with the lead time where it matters.
     pub plan: Vec<String>,
 }
 
+/// One pin of the set, with what it is.
+struct Pin<'a> {
+    role: PinRole,
+    facts: KeyFacts<'a>,
+}
+
 /// Plays `change` out for `set`, whose hosts serve `today` (leaf first,
-/// completed with its root). `lead_days` is the time for a pin update to
-/// reach 95% of clients plus the overlap the organisation plans.
+/// completed with its root; empty when unknown, as for a CA migration).
 pub fn simulate(
-    set: &PinSet,
+    set: &PolicyPinSet,
     today: &[ChainKey],
     change: &Change,
-    lead_days: Option<u32>,
+    lead: &Lead,
+    keys: &KeyModel<'_>,
 ) -> Outcome {
-    let pinned = |pin: &SpkiPin| set.pins.iter().any(|p| p.pin == *pin);
-    let at = |level: Level| {
-        today
-            .iter()
-            .filter(move |k| k.level == level)
-            .map(|k| k.pin)
-    };
-    // The keys of the chain after the change; None stands for "a key nobody
-    // has seen yet" (a fresh leaf, a new intermediate).
+    let pins: Vec<Pin<'_>> = set
+        .pins
+        .iter()
+        .map(|p| Pin {
+            role: p.role,
+            facts: keys.identify(
+                p.pin.get_ref(),
+                Stated {
+                    level: p.level,
+                    label: p.label.as_deref(),
+                    source: p.source.as_deref(),
+                },
+            ),
+        })
+        .collect();
+    let in_today = |pin: &SpkiPin| today.iter().any(|k| k.pin == *pin);
+    // A backup leaf key generated in advance, that no chain carries yet: the
+    // next leaf when the change calls for a new one (RFC 7469 §4.3's backup
+    // pin). The policy says it is a leaf; an unknown key of unknown level
+    // may be any CA's, so it isn't taken for one.
+    let spare_leaf = pins
+        .iter()
+        .find(|p| {
+            p.role == PinRole::Backup
+                && !p.facts.private
+                && !in_today(&p.facts.pin)
+                && p.facts.level == Some(Level::Leaf)
+        })
+        .map(|p| p.facts.pin);
+    let above_leaf: Vec<SpkiPin> = today.iter().skip(1).map(|k| k.pin).collect();
+    let pinned = |key: &SpkiPin| pins.iter().any(|p| p.facts.pin == *key);
+
+    // The path after the change; `None` is a key nobody has seen (a fresh
+    // leaf, the new intermediate a CA picks).
     let after: Vec<Option<SpkiPin>> = match change {
-        Change::LeafRotation | Change::EmergencyReissue => std::iter::once(None)
-            .chain(today.iter().skip(1).map(|k| Some(k.pin)))
+        Change::LeafRotation | Change::EmergencyReissue => std::iter::once(spare_leaf)
+            .chain(above_leaf.iter().copied().map(Some))
             .collect(),
-        Change::IntermediateChange => std::iter::once(None)
-            .chain(at(Level::Intermediate).map(|_| None))
-            .chain(at(Level::Root).map(Some))
+        Change::IntermediateChange => std::iter::once(spare_leaf)
+            .chain(
+                today
+                    .iter()
+                    .filter(|k| k.level == Level::Intermediate)
+                    .map(|_| None),
+            )
+            .chain(
+                today
+                    .iter()
+                    .filter(|k| k.level == Level::Root)
+                    .map(|k| Some(k.pin)),
+            )
             .collect(),
-        Change::CaMigration { keys, .. } => std::iter::once(None)
-            .chain(keys.iter().copied().map(Some))
-            .collect(),
-        Change::RootDistrust { root, .. } => {
-            // The distrusted root's chain is gone; what remains is whatever
-            // the set holds from elsewhere.
-            let other = set
-                .pins
-                .iter()
-                .map(|p| p.pin)
-                .find(|p| p != root && !today.iter().any(|k| k.pin == *p));
-            match other {
-                Some(pin) => vec![None, Some(pin)],
-                None => vec![None],
+        Change::CaMigration { keys: new, .. } => {
+            // The organisation picks the new CA's product under a key it
+            // pins, when it pins one.
+            let chosen = new.iter().copied().find(|k| pinned(k));
+            let path = match chosen {
+                Some(k) => vec![Some(k)],
+                None => new.iter().copied().map(Some).collect(),
+            };
+            std::iter::once(spare_leaf).chain(path).collect()
+        }
+        Change::RootDistrust { roots, name } => {
+            if !today.iter().any(|k| roots.contains(&k.pin)) {
+                return Outcome {
+                    affected: false,
+                    breaks: false,
+                    reason: format!(
+                        "today's chain doesn't go through {name}: its distrust leaves it alone"
+                    ),
+                    plan: vec![format!(
+                        "nothing to do for the {change}; keep the backup pins current"
+                    )],
+                };
             }
+            // Another CA's chain: a spare leaf key goes with it; so does a
+            // CA key the distrust doesn't cover, under none of those roots.
+            let distrusted = roots.first().and_then(|r| keys.distrust_of(r));
+            let escape = pins
+                .iter()
+                .filter(|p| !in_today(&p.facts.pin) && !p.facts.private)
+                // A CA's key, or one nobody says anything about (it may be
+                // another CA's root); a leaf key is `spare_leaf`'s.
+                .filter(|p| p.facts.level != Some(Level::Leaf))
+                .find(|p| {
+                    let key = &p.facts.pin;
+                    !roots.iter().any(|r| keys.under(key, r))
+                        && (distrusted.is_none()
+                            || keys.distrust_of(key).map(|e| &e.name)
+                                != distrusted.map(|e| &e.name))
+                        && !same_operator_as(&p.facts, roots, &pins, keys)
+                })
+                .map(|p| p.facts.pin);
+            vec![spare_leaf, escape]
         }
     };
-    let holds = after.iter().flatten().any(&pinned);
-    let lead = lead_days.map_or(
-        "the time an update takes to reach 95% of clients".to_owned(),
-        |d| format!("{d} days"),
-    );
-    let reason = if holds {
-        let pin = after.iter().flatten().find(|p| pinned(p)).copied();
-        format!(
-            "after the {change}, the chain still holds a pinned key ({})",
-            pin.map_or_else(String::new, |p| p.to_string())
-        )
-    } else {
-        format!(
-            "after the {change}, no key of the new chain is pinned: enforcing clients reject it"
-        )
+    let kept = after.iter().flatten().find(|k| pinned(k)).copied();
+    let name = |key: &SpkiPin| {
+        pins.iter()
+            .find(|p| p.facts.pin == *key)
+            .map_or_else(|| key.to_string(), |p| p.facts.name())
     };
-    let plan = if holds {
+    let lead_text = match lead {
+        Lead::Days { days, via } => format!("{days} days ({via})"),
+        Lead::Unknown => "the time an update takes to reach 95% of clients (the policy doesn't \
+                          say: set update_days_to_95)"
+            .to_owned(),
+        Lead::NoPath => String::new(),
+    };
+    let Some(key) = kept else {
+        return Outcome {
+            affected: true,
+            breaks: true,
+            reason: format!(
+                "after the {change}, no key of the new chain is pinned: enforcing clients reject it"
+            ),
+            plan: broken_plan(change, lead, &lead_text),
+        };
+    };
+    let plan = if Some(key) == spare_leaf {
+        vec![
+            format!(
+                "1. carry out the {change} with the pinned pre-generated key {} as the new leaf key",
+                name(&key)
+            ),
+            "2. generate the next backup key, pin it, and ship the pin update".to_owned(),
+        ]
+    } else {
         vec![format!(
             "no pin change needed for the {change}; keep the backup pins current"
         )]
-    } else if *change == Change::EmergencyReissue {
-        vec![
-            "an emergency leaves no time to stage pins: clients lock out until a pin update reaches them".to_owned(),
-            format!("fix it before it is needed: add a CA-level pin or a pre-generated backup key now, and ship it {lead} ahead"),
-        ]
-    } else {
-        let new = match change {
-            Change::CaMigration { to, .. } => format!("the new CA's root ({to})"),
-            Change::RootDistrust { .. } => "a root of another CA".to_owned(),
-            Change::IntermediateChange => {
-                "the root (pinning the CA level survives intermediate changes)".to_owned()
-            }
-            _ => "the CA's intermediate or root, or the next leaf key generated in advance"
-                .to_owned(),
-        };
-        vec![
-            format!("1. add {new} to the pin set, keeping today's pins"),
-            format!("2. ship the pin update and wait {lead} for it to reach 95% of clients"),
-            format!("3. carry out the {change}"),
-            "4. watch pin-failure reports; then remove the pins of the old chain".to_owned(),
-        ]
+    };
+    let via = match change {
+        Change::CaMigration { to, .. } if Some(key) != spare_leaf && *to != name(&key) => {
+            format!(" (take the certificate from {to} under it)")
+        }
+        _ => String::new(),
     };
     Outcome {
-        breaks: !holds,
-        reason,
+        affected: true,
+        breaks: false,
+        reason: format!(
+            "after the {change}, the chain still holds a pinned key: {}{via}",
+            name(&key)
+        ),
         plan,
     }
+}
+
+/// Whether `facts` is a key of the operator that runs one of `roots` (as
+/// the set's own pins say, else the dataset): root programs distrust an
+/// operator's roots together (Symantec, TrustCor, Entrust).
+fn same_operator_as(
+    facts: &KeyFacts<'_>,
+    roots: &[SpkiPin],
+    pins: &[Pin<'_>],
+    keys: &KeyModel<'_>,
+) -> bool {
+    let Some(operator) = facts.operator.as_deref() else {
+        return false;
+    };
+    roots.iter().any(|r| {
+        let of_root = pins
+            .iter()
+            .find(|p| p.facts.pin == *r)
+            .map_or_else(|| keys.identify(r, Stated::default()), |p| p.facts.clone());
+        of_root
+            .operator
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case(operator))
+    })
+}
+
+/// The steps when the set breaks.
+fn broken_plan(change: &Change, lead: &Lead, lead_text: &str) -> Vec<String> {
+    if *lead == Lead::NoPath {
+        return vec![
+            "no update path reaches these clients (no updates, no remote pin configuration): \
+             once the change happens they can't be fixed and stay locked out until replaced"
+                .to_owned(),
+            format!(
+                "don't carry out the {change} while these clients enforce the pin set; give \
+                 them an update path first"
+            ),
+        ];
+    }
+    if *change == Change::EmergencyReissue {
+        return vec![
+            "an emergency leaves no time to stage pins: clients lock out until a pin update \
+             reaches them"
+                .to_owned(),
+            format!(
+                "fix it before it is needed: add a CA-level pin or a pre-generated backup key \
+                 now, and ship it {lead_text} ahead"
+            ),
+        ];
+    }
+    let new = match change {
+        Change::CaMigration { to, .. } => format!("a root of the new CA ({to})"),
+        Change::RootDistrust { .. } => {
+            "a root of another CA, or a pre-generated backup key".to_owned()
+        }
+        Change::IntermediateChange => {
+            "the root (pinning the CA level survives intermediate changes)".to_owned()
+        }
+        _ => "the CA's intermediate or root, or the next leaf key generated in advance".to_owned(),
+    };
+    vec![
+        format!("1. add {new} to the pin set, keeping today's pins"),
+        format!("2. ship the pin update and wait {lead_text} for it to reach 95% of clients"),
+        format!("3. carry out the {change}"),
+        "4. watch pin-failure reports; then remove the pins of the old chain".to_owned(),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pinset::{PinEntry, PinRole};
+    use crate::policy::Policy;
 
     fn key(seed: &[u8], level: Level) -> ChainKey {
         ChainKey {
@@ -163,19 +371,23 @@ mod tests {
         }
     }
 
-    fn set(pins: &[(&[u8], PinRole)]) -> PinSet {
-        PinSet {
-            id: "s".into(),
-            hosts: vec!["a.example".parse().unwrap()],
-            pins: pins
-                .iter()
-                .map(|(seed, role)| PinEntry::new(SpkiPin::from_spki_der(seed), *role))
-                .collect(),
-            enforce: true,
-            include_subdomains: false,
-            expires: None,
-            report_uri: None,
+    /// A policy pin set holding keys made from `seeds`.
+    fn set(pins: &[(&[u8], PinRole)]) -> PolicyPinSet {
+        let mut text = "[[pinset]]\nid = \"s\"\nhosts = [\"a.example\"]\n".to_owned();
+        for (seed, role) in pins {
+            let role = if *role == PinRole::Backup {
+                "backup"
+            } else {
+                "primary"
+            };
+            // Each key its own CA's: the tests are about levels.
+            text += &format!(
+                "[[pinset.pins]]\npin = \"{}\"\nrole = \"{role}\"\nsource = \"ca:{}\"\n",
+                SpkiPin::from_spki_der(seed),
+                String::from_utf8_lossy(seed)
+            );
         }
+        Policy::parse(&text).unwrap().pinsets.remove(0)
     }
 
     fn today() -> Vec<ChainKey> {
@@ -197,13 +409,18 @@ mod tests {
         let other = SpkiPin::from_spki_der(b"other-root");
         let migrate = Change::CaMigration {
             to: "Other CA".into(),
-            keys: vec![SpkiPin::from_spki_der(b"other-inter"), other],
+            keys: vec![other],
         };
         let distrust = Change::RootDistrust {
-            root: SpkiPin::from_spki_der(b"root"),
+            roots: vec![SpkiPin::from_spki_der(b"root")],
             name: "Root".into(),
         };
-        let cases: [(&PinSet, &Change, bool); 10] = [
+        let lead = Lead::Days {
+            days: 21,
+            via: "app updates",
+        };
+        let keys = KeyModel::builtin();
+        let cases: [(&PolicyPinSet, &Change, bool); 10] = [
             (&leaf_only, &Change::LeafRotation, true),
             (&inter, &Change::LeafRotation, false),
             (&inter, &Change::IntermediateChange, true),
@@ -216,7 +433,7 @@ mod tests {
             (&root_and_other, &Change::EmergencyReissue, false),
         ];
         for (set, change, breaks) in cases {
-            let outcome = simulate(set, &today(), change, Some(21));
+            let outcome = simulate(set, &today(), change, &lead, &keys);
             assert_eq!(
                 outcome.breaks, breaks,
                 "{change} with {:?}: {}",
@@ -224,7 +441,10 @@ mod tests {
             );
             if breaks && *change != Change::EmergencyReissue {
                 assert!(
-                    outcome.plan.iter().any(|s| s.contains("wait 21 days")),
+                    outcome
+                        .plan
+                        .iter()
+                        .any(|s| s.contains("wait 21 days (app updates)")),
                     "{:?}",
                     outcome.plan
                 );

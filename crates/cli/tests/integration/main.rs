@@ -27,5 +27,6 @@ mod probe;
 mod replicas;
 mod serve_cmd;
 mod simulate_cmd;
+mod simulate_scenarios;
 mod support;
 mod telemetry;

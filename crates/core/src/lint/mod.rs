@@ -8,14 +8,13 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::cadata::KeyModel;
 use crate::cert::Certificate;
 use crate::policy::Policy;
 
-mod distrust;
 mod rules;
 mod sarif;
 
-pub use distrust::{DistrustedCa, distrusted};
 pub use sarif::sarif;
 
 /// How serious a finding is.
@@ -95,6 +94,8 @@ pub struct Context<'a> {
     pub certificates: &'a [Certificate],
     /// Chains the hosts serve today, when known.
     pub served: &'a [Served],
+    /// What keys are: the CA and distrust datasets.
+    pub keys: KeyModel<'a>,
 }
 
 /// A chain a host serves.
@@ -113,6 +114,7 @@ impl<'a> Context<'a> {
             today,
             certificates: &[],
             served: &[],
+            keys: KeyModel::builtin(),
         }
     }
 }

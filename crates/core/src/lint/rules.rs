@@ -5,9 +5,12 @@
 use std::ops::Range;
 
 use super::{Context, Rule, Severity};
+use crate::cadata::{DistrustKind, KeyFacts, Stated};
 use crate::cert::Level;
 use crate::pinset::PinRole;
-use crate::policy::{AppType, Policy, PolicyPinSet, RunbookKind, Telemetry, UpdateMechanism};
+use crate::policy::{
+    AppType, Policy, PolicyPin, PolicyPinSet, RunbookKind, Telemetry, UpdateMechanism,
+};
 
 type Found = Vec<(String, Option<Range<usize>>)>;
 type Check = fn(&Policy, &Context<'_>, &mut Found);
@@ -34,6 +37,8 @@ pub(super) static CHECKS: &[(&Rule, Check)] = &[
     (&BACKUP_IN_CHAIN, backup_in_chain),
     (&CA_EXPIRES_FIRST, ca_expires_first),
     (&FINGERPRINT_AS_PIN, fingerprint_as_pin),
+    (&BACKUP_CA_NOT_PINNED, backup_ca_not_pinned),
+    (&NO_PRIMARY, no_primary),
 ];
 
 /// The pin sets an application uses, that exist.
@@ -44,11 +49,38 @@ fn sets_of<'a>(
     ids.iter().filter_map(|id| policy.pinset(id.get_ref()))
 }
 
-/// The public CA a pin's `source` names (`ca:DigiCert` → `DigiCert`).
-/// Private CAs and partner keys are the organisation's or partner's own
-/// choice of escape hatch, so they are not counted as CA dependence.
-fn public_ca(source: &str) -> Option<&str> {
-    source.strip_prefix("ca:").map(str::trim)
+/// What `pin` is: the dataset's facts for a key it knows, the policy's
+/// statements otherwise; a key some served chain carries first is a leaf.
+fn facts<'a>(pin: &'a PolicyPin, context: &Context<'a>) -> KeyFacts<'a> {
+    let key = pin.pin.get_ref();
+    let mut facts = context.keys.identify(
+        key,
+        Stated {
+            level: pin.level,
+            label: pin.label.as_deref(),
+            source: pin.source.as_deref(),
+        },
+    );
+    if facts.known.is_none()
+        && context
+            .served
+            .iter()
+            .any(|s| s.chain.first().is_some_and(|c| c.pin == *key))
+    {
+        facts.level = Some(Level::Leaf);
+    }
+    facts
+}
+
+/// Operator names compare by letters and digits, any case.
+fn same_operator(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    norm(a) == norm(b)
 }
 
 static MISSING_BACKUP: Rule = Rule {
@@ -82,23 +114,29 @@ static SINGLE_CA: Rule = Rule {
     fix: "Add a backup pin from a second CA, ideally the contracted backup CA.",
 };
 
-fn single_ca(policy: &Policy, _: &Context<'_>, out: &mut Found) {
+fn single_ca(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
-        // Every pin must name a public CA for the rule to judge.
-        let cas: Option<Vec<&str>> = set
+        // Every pin must be a CA key whose operator is known (by key, or by
+        // a `ca:` source for a key the dataset doesn't hold): a leaf key, a
+        // private or partner key, or an unknown one may be the escape.
+        let operators: Option<Vec<String>> = set
             .pins
             .iter()
-            .map(|p| p.source.as_deref().and_then(public_ca))
+            .map(|p| {
+                let f = facts(p, context);
+                let ca_key = f.level != Some(Level::Leaf) && !f.private;
+                f.operator.filter(|_| ca_key).map(|o| o.into_owned())
+            })
             .collect();
-        let Some(cas) = cas.filter(|c| !c.is_empty()) else {
+        let Some(operators) = operators.filter(|o| !o.is_empty()) else {
             continue;
         };
-        if cas.iter().all(|c| c.eq_ignore_ascii_case(cas[0])) {
+        if operators.iter().all(|o| same_operator(o, &operators[0])) {
             out.push((
                 format!(
-                    "every pin of pin set {:?} comes from {}",
+                    "every pin of pin set {:?} is a key of {}",
                     set.id.get_ref(),
-                    cas[0]
+                    operators[0]
                 ),
                 Some(set.id.span()),
             ));
@@ -109,31 +147,64 @@ fn single_ca(policy: &Policy, _: &Context<'_>, out: &mut Found) {
 static LEAF_PINS_SHORT_LIVED: Rule = Rule {
     id: "PW003",
     severity: Severity::Warning,
-    title: "leaf pins while certificates live 100 days or less",
+    title: "leaf pins while certificates live 100 days or less within the pin set's life",
     explanation: "A leaf pin changes at every key rotation: at 47-day certificates that is about \
-                  8 pin changes a year, each a chance of lock-out (framework: cost equation; \
-                  CA/B Forum ballot SC-081 brings lifetimes to 100 days in 2027 and 47 in 2029).",
+                  8 pin changes a year, each a chance of lock-out (framework: cost equation). \
+                  CA/B Forum ballot SC-081 caps public certificates at 200 days from 2026-03-15, \
+                  100 from 2027-03-15 and 47 from 2029-03-15, whatever lifetime a policy states; \
+                  a pin set without an expiry lives into the last step.",
     fix: "Pin the CA level (intermediate or root) with a backup from a second CA, or pre-generate \
           the next leaf key and pin it as the backup.",
 };
 
-fn leaf_pins_short_lived(policy: &Policy, _: &Context<'_>, out: &mut Found) {
-    let Some(days) = policy
-        .organisation
-        .certificate_lifetime_days
-        .filter(|d| *d <= 100)
-    else {
-        return;
-    };
+fn leaf_pins_short_lived(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
-        for pin in set.pins.iter().filter(|p| p.level == Some(Level::Leaf)) {
-            out.push((
+        let end = set
+            .expires
+            .as_ref()
+            .and_then(|e| crate::policy::calendar_date(e.get_ref()));
+        // The lifetime stated for the certificates this set's hosts carry:
+        // the shortest an application using it states, else the organisation's.
+        let stated = policy
+            .applications
+            .iter()
+            .filter(|a| a.pinsets.iter().any(|id| id.get_ref() == set.id.get_ref()))
+            .filter_map(|a| a.certificate_lifetime_days)
+            .min()
+            .or(policy.organisation.certificate_lifetime_days);
+        let (step, cap) = crate::lifetime::shortest_until(end);
+        let limit = stated.map_or(cap, |d| d.min(cap));
+        if limit > 100 {
+            continue;
+        }
+        let why = match (stated, step) {
+            (Some(days), _) if days <= cap => format!("certificates live {days} days"),
+            (_, Some(from)) => {
+                let until = end.map_or_else(
+                    || "it has no expiry, so".to_owned(),
+                    |e| format!("before it expires on {e}"),
+                );
+                let over = match stated {
+                    Some(days) if days > crate::lifetime::max_days_on(context.today) => format!(
+                        " (the {days} days stated can't be issued today: at most {})",
+                        crate::lifetime::max_days_on(context.today)
+                    ),
+                    Some(days) => format!(" (not the {days} days stated)"),
+                    None => String::new(),
+                };
                 format!(
-                    "pin set {:?} pins a leaf key while certificates live {days} days",
-                    set.id.get_ref()
-                ),
-                Some(pin.pin.span()),
-            ));
+                    "{until} certificates live at most {cap} days under SC-081 from {from}{over}"
+                )
+            }
+            (_, None) => format!("certificates live at most {cap} days"),
+        };
+        for pin in &set.pins {
+            if facts(pin, context).level == Some(Level::Leaf) {
+                out.push((
+                    format!("pin set {:?} pins a leaf key while {why}", set.id.get_ref()),
+                    Some(pin.pin.span()),
+                ));
+            }
         }
     }
 }
@@ -141,38 +212,43 @@ fn leaf_pins_short_lived(policy: &Policy, _: &Context<'_>, out: &mut Found) {
 static LETS_ENCRYPT_INTERMEDIATE: Rule = Rule {
     id: "PW004",
     severity: Severity::Error,
-    title: "a Let's Encrypt intermediate is pinned",
-    explanation: "Let's Encrypt rotates issuance among several intermediates on purpose, without \
+    title: "an intermediate its CA rotates without notice is pinned",
+    explanation: "Let's Encrypt (and other CAs that say so: the dataset's `rotates_intermediates` \
+                  cites each) moves issuance among several intermediates on purpose, without \
                   notice to subscribers: a pinned intermediate breaks at the next rotation \
-                  (framework: facts; Let's Encrypt's chain documentation).",
-    fix: "Pin ISRG Root X1 and ISRG Root X2 instead, with a backup from another CA.",
+                  (framework: facts; the CAs' chain documentation).",
+    fix: "Pin the CA's roots instead (for Let's Encrypt, ISRG Root X1 and X2), with a backup \
+          from another CA.",
 };
 
-fn lets_encrypt_intermediate(policy: &Policy, _: &Context<'_>, out: &mut Found) {
+fn lets_encrypt_intermediate(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
-        for pin in set
-            .pins
-            .iter()
-            .filter(|p| p.level == Some(Level::Intermediate))
-        {
-            let text = format!(
-                "{} {}",
-                pin.label.as_deref().unwrap_or(""),
-                pin.source.as_deref().unwrap_or("")
-            )
-            .to_lowercase();
-            if text.contains("let's encrypt")
-                || text.contains("letsencrypt")
-                || text.contains("isrg")
-            {
-                out.push((
-                    format!(
-                        "pin set {:?} pins a Let's Encrypt intermediate",
-                        set.id.get_ref()
-                    ),
-                    Some(pin.pin.span()),
-                ));
+        for pin in &set.pins {
+            let f = facts(pin, context);
+            if f.level != Some(Level::Intermediate) {
+                continue;
             }
+            let ca = match f.known {
+                Some((ca, _)) => Some(ca),
+                None => f
+                    .operator
+                    .as_deref()
+                    .and_then(|o| context.keys.cas.by_name(o)),
+            };
+            let Some((ca, source)) =
+                ca.and_then(|c| Some((c, c.rotates_intermediates.as_deref()?)))
+            else {
+                continue;
+            };
+            out.push((
+                format!(
+                    "pin set {:?} pins {}, an intermediate of {}, which rotates its intermediates without notice ({source})",
+                    set.id.get_ref(),
+                    f.name(),
+                    ca.name
+                ),
+                Some(pin.pin.span()),
+            ));
         }
     }
 }
@@ -551,44 +627,43 @@ fn expires_before_update(policy: &Policy, context: &Context<'_>, out: &mut Found
 static DISTRUSTED_CA: Rule = Rule {
     id: "PW017",
     severity: Severity::Error,
-    title: "a pin names a distrusted or soon-distrusted CA",
-    explanation: "Root programs distrust CAs (Symantec 2018, Entrust 2024, Chunghwa Telecom and \
-                  NetLock 2025); a pin to one of them can only be satisfied by certificates clients \
-                  will reject (framework: facts; the dated dataset in data/distrust.toml).",
+    title: "a pinned key is a distrusted or soon-distrusted CA's",
+    explanation: "Root programs distrust CAs (Symantec 2018, Camerfirma 2021, TrustCor 2022, \
+                  Entrust 2024, Chunghwa Telecom and NetLock 2025) and roots expire (DST Root CA \
+                  X3, 2021); a pin to such a root, or to an intermediate under no other root, can \
+                  only be satisfied by certificates clients will reject (framework: facts; the \
+                  dated dataset in data/distrust.toml, by key).",
     fix: "Move to another CA and replace the pin; keep the old one only until the move is done.",
 };
 
 fn distrusted_ca(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         for pin in &set.pins {
-            let words = format!(
-                "{} {}",
-                pin.source.as_deref().unwrap_or(""),
-                pin.label.as_deref().unwrap_or("")
-            )
-            .to_lowercase();
-            let hit = super::distrusted().iter().find(|ca| {
-                ca.pins.contains(pin.pin.get_ref())
-                    || ca.names.iter().any(|n| words.contains(n.as_str()))
-            });
-            if let Some(ca) = hit {
-                let when = crate::policy::calendar_date(&ca.effective);
-                let tense = if when.is_some_and(|d| d <= context.today) {
-                    "since"
-                } else {
-                    "from"
-                };
-                out.push((
-                    format!(
-                        "pin set {:?} pins {} ({tense} {}: {})",
-                        set.id.get_ref(),
-                        ca.name,
-                        ca.effective,
-                        ca.event
-                    ),
-                    Some(pin.pin.span()),
-                ));
-            }
+            let f = facts(pin, context);
+            let Some(event) = f.distrust else {
+                continue;
+            };
+            let tense = if event.effective <= context.today {
+                "since"
+            } else {
+                "from"
+            };
+            let what = match event.kind {
+                DistrustKind::Expired => "expired",
+                DistrustKind::Distrusted => "distrusted",
+                DistrustKind::IssuedAfter => "distrusted for certificates issued after that day",
+            };
+            out.push((
+                format!(
+                    "pin set {:?} pins {}, {what} {tense} {} ({}: {})",
+                    set.id.get_ref(),
+                    f.name(),
+                    event.effective,
+                    event.name,
+                    event.event
+                ),
+                Some(pin.pin.span()),
+            ));
         }
     }
 }
@@ -606,22 +681,51 @@ static BACKUP_IN_CHAIN: Rule = Rule {
 fn backup_in_chain(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
         let pinset = set.to_pinset();
-        for served in context.served.iter().filter(|s| pinset.covers(&s.host)) {
-            for pin in set.pins.iter().filter(|p| p.role == PinRole::Backup) {
-                if served.chain.iter().any(|c| c.pin == *pin.pin.get_ref()) {
-                    out.push((
-                        format!(
-                            "pin set {:?}: backup {} is in the chain {} serves",
-                            set.id.get_ref(),
-                            pin.pin.get_ref(),
-                            served.host
-                        ),
-                        Some(pin.pin.span()),
-                    ));
-                }
+        let backups = set.pins.iter().filter(|p| p.role == PinRole::Backup);
+        for pin in backups {
+            let backup = pin.pin.get_ref();
+            let served = context
+                .served
+                .iter()
+                .filter(|s| pinset.covers(&s.host))
+                .find(|s| s.chain.iter().any(|c| c.pin == *backup));
+            if let Some(served) = served {
+                out.push((
+                    format!(
+                        "pin set {:?}: backup {} is in the chain {} serves",
+                        set.id.get_ref(),
+                        backup,
+                        served.host
+                    ),
+                    Some(pin.pin.span()),
+                ));
+                continue;
+            }
+            // By the dataset: a backup above or below a primary key is in
+            // the same chain (ISRG Root X2 is cross-signed by X1; R10 is X1's).
+            let primaries = set.pins.iter().filter(|p| p.role == PinRole::Primary);
+            let related = primaries.map(|p| p.pin.get_ref()).find(|primary| {
+                context.keys.under(primary, backup) || context.keys.under(backup, primary)
+            });
+            if let Some(primary) = related {
+                let name = |p| facts_of(p, context).name();
+                out.push((
+                    format!(
+                        "pin set {:?}: backup {} and primary {} are in one chain",
+                        set.id.get_ref(),
+                        name(backup),
+                        name(primary)
+                    ),
+                    Some(pin.pin.span()),
+                ));
             }
         }
     }
+}
+
+/// What a bare key is.
+fn facts_of<'a>(pin: &crate::SpkiPin, context: &Context<'a>) -> KeyFacts<'a> {
+    context.keys.identify(pin, Stated::default())
 }
 
 static CA_EXPIRES_FIRST: Rule = Rule {
@@ -631,41 +735,54 @@ static CA_EXPIRES_FIRST: Rule = Rule {
     explanation: "After the CA certificate expires, no chain through it validates; a pin set that \
                   outlives every certificate its pins name can't be satisfied at all, and one that \
                   outlives some has less of an escape than it seems (DST Root CA X3, 2021-09-30; \
-                  framework: facts).",
+                  framework: facts). A set without an expiry is judged over the next five years.",
     fix: "Pin the CA's successor key as well, or end the pin set before the certificate.",
 };
 
+/// How far ahead a pin set without an expiry is judged: an installed app
+/// or device can run unchanged for years; five is a common support window.
+const NO_EXPIRY_HORIZON: time::Duration = time::Duration::days(5 * 365);
+
 fn ca_expires_first(policy: &Policy, context: &Context<'_>, out: &mut Found) {
     for set in &policy.pinsets {
-        let Some(expires) = set
+        let expires = set
             .expires
             .as_ref()
-            .and_then(|e| crate::policy::calendar_date(e.get_ref()))
-        else {
-            continue;
-        };
+            .and_then(|e| crate::policy::calendar_date(e.get_ref()));
         for pin in &set.pins {
-            let ends = context
-                .certificates
-                .iter()
-                .filter(|c| c.pin == *pin.pin.get_ref() && c.is_ca)
-                .filter_map(|c| {
-                    c.facts()
-                        .ok()
-                        .map(|f| (f.not_after.date(), f.subject.clone()))
-                })
-                .max();
-            if let Some((end, subject)) = ends
-                && end < expires
-            {
-                out.push((
-                    format!(
-                        "pin set {:?} runs to {expires}, but {subject} (pinned) expires on {end}",
-                        set.id.get_ref()
-                    ),
-                    Some(pin.pin.span()),
-                ));
-            }
+            let f = facts(pin, context);
+            // The dataset's date for a key it knows; else the latest of the
+            // CA certificates at hand that carry it.
+            let ends = match f.not_after {
+                Some(end) if f.is_ca() => Some((end, f.name())),
+                _ => context
+                    .certificates
+                    .iter()
+                    .filter(|c| c.pin == *pin.pin.get_ref() && c.is_ca)
+                    .filter_map(|c| {
+                        c.facts()
+                            .ok()
+                            .map(|x| (x.not_after.date(), x.subject.clone()))
+                    })
+                    .max(),
+            };
+            let Some((end, name)) = ends else {
+                continue;
+            };
+            let runs = match expires {
+                Some(expires) if end < expires => format!("runs to {expires}"),
+                None if end < context.today + NO_EXPIRY_HORIZON => {
+                    "has no expiry (clients enforce it until they update)".to_owned()
+                }
+                _ => continue,
+            };
+            out.push((
+                format!(
+                    "pin set {:?} {runs}, but {name} (pinned) expires on {end}",
+                    set.id.get_ref()
+                ),
+                Some(pin.pin.span()),
+            ));
         }
     }
 }
@@ -703,6 +820,69 @@ fn fingerprint_as_pin(policy: &Policy, context: &Context<'_>, out: &mut Found) {
                     Some(pin.pin.span()),
                 ));
             }
+        }
+    }
+}
+
+static BACKUP_CA_NOT_PINNED: Rule = Rule {
+    id: "PW021",
+    severity: Severity::Error,
+    title: "the organisation's backup CA holds no key in an enforced pin set",
+    explanation: "The backup CA is where certificates come from when the current CA fails \
+                  (framework: five questions, second); a pin set with no key of it (and no leaf \
+                  key of the organisation's own, which any CA can certify) rejects every chain \
+                  the backup CA issues, so the failover is a lock-out.",
+    fix: "Add a root of the backup CA to the pin set as a backup pin, or a pre-generated key.",
+};
+
+fn backup_ca_not_pinned(policy: &Policy, context: &Context<'_>, out: &mut Found) {
+    let Some(backup) = policy.organisation.backup_ca.as_deref() else {
+        return;
+    };
+    let backup = context
+        .keys
+        .cas
+        .by_name(backup)
+        .map_or(backup, |ca| ca.name.as_str());
+    for set in policy.pinsets.iter().filter(|s| s.enforce) {
+        let all: Vec<KeyFacts<'_>> = set.pins.iter().map(|p| facts(p, context)).collect();
+        let public = all.iter().any(|f| !f.private);
+        let held = all.iter().any(|f| {
+            f.level == Some(Level::Leaf)
+                || f.operator
+                    .as_deref()
+                    .is_some_and(|o| same_operator(o, backup))
+        });
+        if public && !held {
+            out.push((
+                format!(
+                    "pin set {:?} holds no key of {backup}, the backup CA: its chains would be rejected",
+                    set.id.get_ref()
+                ),
+                Some(set.id.span()),
+            ));
+        }
+    }
+}
+
+static NO_PRIMARY: Rule = Rule {
+    id: "PW022",
+    severity: Severity::Error,
+    title: "every pin of a pin set is a backup",
+    explanation: "RFC 7469 §4.3 has one pin match the chain in use and the backup stay outside \
+                  it; a set whose pins are all marked backup says none matches today's chain, so \
+                  either the enforced set rejects it now, or the roles are wrong and the backup \
+                  checks (PW001, PW018) see nothing.",
+    fix: "Mark the key of the chain in use as role = \"primary\".",
+};
+
+fn no_primary(policy: &Policy, _: &Context<'_>, out: &mut Found) {
+    for set in &policy.pinsets {
+        if !set.pins.is_empty() && set.pins.iter().all(|p| p.role == PinRole::Backup) {
+            out.push((
+                format!("every pin of pin set {:?} is a backup", set.id.get_ref()),
+                Some(set.id.span()),
+            ));
         }
     }
 }

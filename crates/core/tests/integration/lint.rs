@@ -56,6 +56,9 @@ level = "root"
 source = "ca:DigiCert"
 "#;
 
+const X1: &str = "sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M=";
+const G2: &str = "sha256/i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY=";
+
 fn ids(text: &str) -> Vec<&'static str> {
     let policy = Policy::parse(text).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
     let today = time::macros::date!(2026 - 11 - 29);
@@ -84,23 +87,30 @@ fn each_rule_fires_on_its_risk() {
     let backup = "role = \"backup\"\n";
     let cases: Vec<(&str, String)> = vec![
         ("PW001", with(&[(backup, "")])),
+        // Rules on keys: the pins change, not their labels (the keys'
+        // facts are the certificates' under crates/core/data/certs).
+        // DigiCert Global Root G3 primary + DigiCert Global Root G2 backup
+        // (two roots of one operator, neither signed the other).
         (
             "PW002",
-            with(&[("source = \"ca:DigiCert\"", "source = \"ca:Let's Encrypt\"")]),
+            with(&[(X1, "sha256/uUwZgwDOxcBXrQcntwu+kYFpkiVkOaezL0WYEZ3anJc=")]),
         ),
+        // A key the dataset doesn't know, stated to be a leaf: 90-day
+        // certificates.
         (
             "PW003",
             with(&[(
-                "level = \"root\"\nsource = \"ca:Let's Encrypt\"",
-                "level = \"leaf\"\nsource = \"ca:Let's Encrypt\"",
+                "pin = \"sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M=\"\nlevel = \"root\"",
+                "pin = \"sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\nlevel = \"leaf\"",
             )]),
         ),
+        // Let's Encrypt R10, still said to be a root, until before R10 expires.
         (
             "PW004",
-            with(&[(
-                "level = \"root\"\nsource = \"ca:Let's Encrypt\"",
-                "level = \"intermediate\"\nsource = \"ca:Let's Encrypt\"",
-            )]),
+            with(&[
+                (X1, "sha256/K7rZOrXHknnsEhUH8nLL4MZkejquUuIvOIr6tCa0rbo="),
+                ("expires = 2027-06-30", "expires = 2027-02-28"),
+            ]),
         ),
         ("PW005", with(&[("type = \"mobile\"", "type = \"web\"")])),
         (
@@ -144,9 +154,25 @@ fn each_rule_fires_on_its_risk() {
             "PW016",
             with(&[("expires = 2027-06-30", "expires = 2026-12-10")]),
         ),
+        // Entrust Root Certification Authority - G2, still said to be DigiCert's.
         (
             "PW017",
-            with(&[("source = \"ca:DigiCert\"", "source = \"ca:Entrust\"")]),
+            with(&[(G2, "sha256/du6FkDdMcVQ3u8prumAo6t3i3G27uMP2EOhR8R0at/U=")]),
+        ),
+        // The failover CA is Sectigo; the set holds Let's Encrypt and DigiCert.
+        (
+            "PW021",
+            with(&[(
+                "telemetry = \"reports\"\n",
+                "telemetry = \"reports\"\nbackup_ca = \"Sectigo\"\n",
+            )]),
+        ),
+        (
+            "PW022",
+            with(&[(
+                "level = \"root\"\nsource = \"ca:Let's Encrypt\"",
+                "level = \"root\"\nsource = \"ca:Let's Encrypt\"\nrole = \"backup\"",
+            )]),
         ),
     ];
     for (rule, text) in &cases {
@@ -160,6 +186,7 @@ fn each_rule_fires_on_its_risk() {
     // Every rule has a case, here or in the certificate rules' test.
     let mut covered: Vec<&str> = cases.iter().map(|(id, _)| *id).collect();
     covered.extend(CERTIFICATE_RULES);
+    covered.sort_unstable();
     let all: Vec<&str> = rules().map(|r| r.id).collect();
     assert_eq!(covered, all);
 }
@@ -241,6 +268,7 @@ fn certificate_rules_fire_on_their_risks_and_stay_quiet_otherwise() {
             today,
             certificates: &known,
             served: &served,
+            keys: pinwarden_core::cadata::KeyModel::builtin(),
         };
         lint(&policy, &context)
             .into_iter()

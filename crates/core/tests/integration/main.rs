@@ -3,5 +3,7 @@
 mod chains;
 mod decode;
 mod lint;
+mod lint_keys_property;
 mod policy;
 mod report;
+mod scenarios;

@@ -123,7 +123,7 @@ hosts = ["*.example.com", "api.example.net"]
         assert!(list.matches("deep.www.example.com").is_some());
         assert!(list.matches("api.example.net").is_some());
         assert!(list.matches("example.org").is_none());
-        let err = expectations(Some(&policy), &CaDataset::builtin()).unwrap_err();
+        let err = expectations(Some(&policy), CaDataset::builtin()).unwrap_err();
         assert_eq!(err, PolicyError::UnknownCa("Nonesuch CA".into()));
         assert_eq!(
             watchlist(&Policy::parse("").unwrap()).unwrap_err(),
