@@ -53,7 +53,7 @@ pub struct HostCheck {
     pub survives_ca_change: Survival,
     /// The operators of today's chain, by key.
     pub chain_operators: Vec<String>,
-    /// The operators of the set's pins outside today's chain, by key.
+    /// The operators of the set's backup pins outside today's chain, by key.
     pub backup_operators: Vec<String>,
 }
 
@@ -61,12 +61,13 @@ pub struct HostCheck {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Survival {
-    /// A pin outside today's chain belongs to another operator.
+    /// A backup pin outside today's chain belongs to another operator than
+    /// today's (the chain's, and the primary pins').
     Yes,
-    /// Every pin belongs to today's operator (or is in today's chain).
+    /// Every backup belongs to today's operator (or is in today's chain).
     No,
-    /// Pins outside the chain are keys the CA dataset doesn't know (a
-    /// private CA, a pre-generated key): their operator can't be told.
+    /// A backup is a key the CA dataset doesn't know (a private CA, a
+    /// pre-generated key): its operator can't be told.
     Unknown,
 }
 
@@ -102,25 +103,35 @@ pub fn check(set: &PinSet, chain: &[ChainKey]) -> HostCheck {
             chain_operators.push(op);
         }
     }
-    let outside: Vec<&SpkiPin> = set
+    // Today's CA: the chain's operators, and those of the keys the set
+    // marks primary (a chain that doesn't validate may not show them).
+    let mut current = chain_operators.clone();
+    for op in set
         .pins
         .iter()
-        .map(|p| &p.pin)
-        .filter(|p| !in_chain(p))
-        .collect();
+        .filter(|p| p.role == PinRole::Primary)
+        .filter_map(|p| operator(&p.pin))
+    {
+        if !current.contains(&op) {
+            current.push(op);
+        }
+    }
+    let reserve = set
+        .pins
+        .iter()
+        .filter(|p| p.role == PinRole::Backup && !in_chain(&p.pin));
     let mut backup_operators: Vec<String> = Vec::new();
     let mut unknown = false;
-    for pin in &outside {
-        match operator(pin) {
+    for pin in reserve {
+        match operator(&pin.pin) {
             Some(op) if !backup_operators.contains(&op) => backup_operators.push(op),
             Some(_) => {}
             None => unknown = true,
         }
     }
-    let survives_ca_change = if backup_operators
-        .iter()
-        .any(|op| !chain_operators.contains(op))
-    {
+    // A backup of an operator today's chain and primaries don't belong to
+    // (a chain through a root the dataset doesn't know is no DigiCert's).
+    let survives_ca_change = if backup_operators.iter().any(|op| !current.contains(op)) {
         Survival::Yes
     } else if unknown {
         Survival::Unknown
@@ -206,5 +217,16 @@ mod tests {
             &chain_to(ISRG_X1),
         );
         assert_eq!(unknown.survives_ca_change, Survival::Unknown);
+        // R10 primary + R11 backup (Let's Encrypt's intermediates, pins
+        // computed with openssl from letsencrypt.org's certificates), where
+        // the chain shows nothing the dataset knows: the primary says whose
+        // CA it is today.
+        let r10 = "sha256/K7rZOrXHknnsEhUH8nLL4MZkejquUuIvOIr6tCa0rbo=";
+        let r11 = "sha256/bdrBhpj38ffhxpubzkINl0rG+UyossdhcBYj+Zx2fcc=";
+        let unseen = check(
+            &set(&[(r10, PinRole::Primary), (r11, PinRole::Backup)]),
+            &chain_to(&SpkiPin::from_digest([9; 32]).to_string()),
+        );
+        assert_eq!(unseen.survives_ca_change, Survival::No);
     }
 }

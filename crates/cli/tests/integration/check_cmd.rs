@@ -191,3 +191,97 @@ fn check_validates_before_matching() {
         "{doc}"
     );
 }
+
+/// A real public CA certificate from the dataset's sources
+/// (crates/core/data/certs, provenance in SOURCES.md): its path.
+fn public_cert(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/data/certs")
+        .join(file)
+}
+
+/// Its DER, converted by openssl.
+fn public_der(file: &str) -> Vec<u8> {
+    let out = crate::support::sh(&format!(
+        "openssl x509 -in '{}' -outform der",
+        public_cert(file).display()
+    ));
+    assert!(out.status.success(), "{file}");
+    out.stdout
+}
+
+#[test]
+fn check_against_a_local_server_serving_real_lets_encrypt_certificates() {
+    // A local server presents a test leaf above Let's Encrypt's real R10 and
+    // ISRG Root X1, as a misconfigured (or intercepting) server would: R10
+    // didn't sign that leaf. check must refuse the chain before any match,
+    // and judge the pin sets' way out by the real keys' operators.
+    crate::support::require("openssl");
+    let pki = Pki::new(&["api.pinwarden.test", "other.pinwarden.test"]);
+    let chain = vec![
+        pki.served_chain()[0].clone(),
+        public_der("letsencrypt/r10.pem"),
+        public_der("letsencrypt/isrg-root-x1.pem"),
+    ];
+    let server = TlsServer::start(chain, pki.leaf.key_der.clone());
+    let port = server.addr.port();
+    let r10 = crate::support::openssl_pin(&public_cert("letsencrypt/r10.pem"));
+    let r11 = crate::support::openssl_pin(&public_cert("letsencrypt/r11.pem"));
+    let x1 = crate::support::openssl_pin(&public_cert("letsencrypt/isrg-root-x1.pem"));
+    let x2 = crate::support::openssl_pin(&public_cert("letsencrypt/isrg-root-x2.pem"));
+    let g2 = crate::support::openssl_pin(&public_cert("digicert/digicert-global-root-g2.pem"));
+    let dir = tempfile::tempdir().unwrap();
+    // Bare pins: no label, level or source; the keys say what they are.
+    let text = format!(
+        "[[endpoint]]\nhost = \"api.pinwarden.test\"\nport = {port}\n\
+         [[endpoint]]\nhost = \"other.pinwarden.test\"\nport = {port}\n\
+         [[pinset]]\nid = \"api\"\nhosts = [\"api.pinwarden.test\"]\n\
+         [[pinset.pins]]\npin = \"{r10}\"\n[[pinset.pins]]\npin = \"{r11}\"\nrole = \"backup\"\n\
+         [[pinset]]\nid = \"other\"\nhosts = [\"other.pinwarden.test\"]\n\
+         [[pinset.pins]]\npin = \"{x1}\"\n[[pinset.pins]]\npin = \"{x2}\"\nrole = \"backup\"\n\
+         [[pinset.pins]]\npin = \"{g2}\"\nrole = \"backup\"\n"
+    );
+    let file = write(dir.path(), "pinwarden.toml", text);
+    let roots = public_cert("letsencrypt/isrg-root-x1.pem");
+    let run = |json: bool| {
+        let mut cmd = pinwarden();
+        cmd.arg("check").arg(&file).arg("--roots").arg(&roots);
+        for host in ["api.pinwarden.test", "other.pinwarden.test"] {
+            cmd.args(["--resolve", &format!("{host}:{port}:127.0.0.1")]);
+        }
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CHAIN REFUSED"), "{text}");
+    let out = run(true);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let host = |set: &str| {
+        doc["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["pinset"] == set)
+            .unwrap()
+            .clone()
+    };
+    let api = host("api");
+    assert_eq!(api["validation"]["verdict"], "untrusted", "{api}");
+    // R10 + R11: both Let's Encrypt's; X1 + X2 too, but DigiCert G2 is
+    // another operator's key.
+    assert_eq!(api["result"]["survives_ca_change"], "no", "{api}");
+    // R10 didn't sign the leaf: it is no part of the chain that was judged,
+    // so nothing is said to match it.
+    assert!(api["result"]["matched"].is_null(), "{api}");
+    let other = host("other");
+    assert_eq!(other["result"]["survives_ca_change"], "yes", "{other}");
+    assert_eq!(
+        other["result"]["backup_operators"],
+        serde_json::json!(["Let's Encrypt", "DigiCert"]),
+        "{other}"
+    );
+}
