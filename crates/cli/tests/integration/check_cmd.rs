@@ -223,7 +223,7 @@ fn check_against_a_local_server_serving_real_lets_encrypt_certificates() {
         public_der("letsencrypt/r10.pem"),
         public_der("letsencrypt/isrg-root-x1.pem"),
     ];
-    let server = TlsServer::start(chain, pki.leaf.key_der.clone());
+    let server = TlsServer::start(chain, pki.leaf.key_der);
     let port = server.addr.port();
     let r10 = crate::support::openssl_pin(&public_cert("letsencrypt/r10.pem"));
     let r11 = crate::support::openssl_pin(&public_cert("letsencrypt/r11.pem"));
