@@ -218,8 +218,25 @@ pub fn simulate(
                     )],
                 };
             }
-            // Another CA's chain: a spare leaf key goes with it; so does a
-            // CA key the distrust doesn't cover, under none of those roots.
+            // Clients stop at a root of its own below the distrusted one,
+            // when today's chain has one (R3 -> ISRG Root X1, once DST Root
+            // CA X3 expired): that path still validates, leaf and all.
+            let own_root = |key: &SpkiPin| {
+                !roots.contains(key)
+                    && keys.distrust.key(key).is_none()
+                    && keys
+                        .cas
+                        .key(key)
+                        .is_some_and(|(_, k)| k.level == Level::Root)
+            };
+            let shorter: Vec<SpkiPin> = today
+                .iter()
+                .position(|k| own_root(&k.pin))
+                .map(|end| today[..=end].iter().map(|k| k.pin).collect())
+                .unwrap_or_default();
+            // Else another CA's chain: a spare leaf key goes with it; so does
+            // a CA key the distrust doesn't cover, under none of those roots
+            // (a root of its own stays one, whoever cross-signed it).
             let distrusted = roots.first().and_then(|r| keys.distrust_of(r));
             let escape = pins
                 .iter()
@@ -229,14 +246,18 @@ pub fn simulate(
                 .filter(|p| p.facts.level != Some(Level::Leaf))
                 .find(|p| {
                     let key = &p.facts.pin;
-                    !roots.iter().any(|r| keys.under(key, r))
+                    (own_root(key) || !roots.iter().any(|r| keys.under(key, r)))
                         && (distrusted.is_none()
                             || keys.distrust_of(key).map(|e| &e.name)
                                 != distrusted.map(|e| &e.name))
                         && !same_operator_as(&p.facts, roots, &pins, keys)
                 })
                 .map(|p| p.facts.pin);
-            vec![spare_leaf, escape]
+            shorter
+                .into_iter()
+                .map(Some)
+                .chain([spare_leaf, escape])
+                .collect()
         }
     };
     let kept = after.iter().flatten().find(|k| pinned(k)).copied();
