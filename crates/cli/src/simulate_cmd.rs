@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use pinwarden_core::Level;
 use pinwarden_core::cadata::{KeyModel, Stated};
 use pinwarden_core::simulate::{Change, Lead, Outcome, simulate};
 use pinwarden_core::{SpkiPin, TrustStore};
@@ -88,17 +89,26 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
                     Some(dir) => chain_from_file(dir, host),
                     None => prober.chain(host, *port, &args.probe.resolve),
                 };
+                // A root's distrust is judged on a chain that reaches a root:
+                // one that stops short might go through it, and "not
+                // affected" would be a guess.
+                let chain = chain.and_then(|certs| {
+                    let today = chain_keys(&certs, &roots.store);
+                    let complete = today.last().is_some_and(|k| k.level == Level::Root);
+                    if matches!(change, Change::RootDistrust { .. }) && !complete {
+                        bail!(
+                            "today's chain doesn't reach a root (not served, not in the trust \
+                             store {}): can't tell whether it goes through the distrusted one",
+                            roots.store.name
+                        );
+                    }
+                    Ok(today)
+                });
                 sets.push(match chain {
-                    Ok(certs) => SetResult {
+                    Ok(today) => SetResult {
                         pinset: set.id.clone(),
                         host: host.clone(),
-                        outcome: Some(simulate(
-                            policy_set,
-                            &chain_keys(&certs, &roots.store),
-                            &change,
-                            &lead,
-                            &keys,
-                        )),
+                        outcome: Some(simulate(policy_set, &today, &change, &lead, &keys)),
                         error: None,
                     },
                     Err(e) => SetResult {

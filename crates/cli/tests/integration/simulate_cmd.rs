@@ -218,3 +218,39 @@ fn a_ca_migration_on_the_example_names_the_apps_that_break() {
         "1 day to 95% + 7 days overlap: {plan:?}"
     );
 }
+
+#[test]
+fn a_root_distrust_on_a_chain_that_reaches_no_root_is_not_guessed() {
+    // The server sends leaf and intermediate; the trust store lacks the
+    // root: whether the chain goes through the distrusted root can't be
+    // told, so the answer is an error (exit 2), never "not affected".
+    let pki = Pki::new(&["api.pinwarden.test"]);
+    let stranger = Ca::root("Stranger Root", KeyKind::EcdsaP256);
+    let dir = tempfile::tempdir().unwrap();
+    let chains = dir.path().join("chains");
+    std::fs::create_dir(&chains).unwrap();
+    write(
+        &chains,
+        "api.pinwarden.test.pem",
+        format!("{}{}", pki.leaf.pem, pki.intermediate.pem),
+    );
+    write(dir.path(), "roots.pem", &stranger.pem);
+    write(
+        dir.path(),
+        "pinwarden.toml",
+        policy(&pin(&pki.intermediate), &pin(&pki.root), &pin(&stranger)),
+    );
+    let out = pinwarden()
+        .args(["simulate", "root-distrust", "DST Root CA X3", "--policy"])
+        .arg(dir.path().join("pinwarden.toml"))
+        .arg("--chains")
+        .arg(&chains)
+        .arg("--roots")
+        .arg(dir.path().join("roots.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("can't tell"), "{text}");
+    assert!(!text.contains("not affected"), "{text}");
+}
