@@ -48,8 +48,25 @@ impl HostPattern {
         }
     }
 
-    /// Whether `host` falls under this pattern (case-insensitive, trailing dot ignored).
+    /// How specific it is, for choosing among patterns that all match one
+    /// host: a longer domain first, then exact before `*.` before `**.`.
+    pub fn specificity(&self) -> (usize, u8) {
+        let labels = self.domain.split('.').count();
+        let rank = match self.kind {
+            PatternKind::Exact => 2,
+            PatternKind::OneLabel => 1,
+            PatternKind::AnyDepth => 0,
+        };
+        (labels, rank)
+    }
+
+    /// Whether `host` falls under this pattern (case-insensitive, trailing
+    /// dot ignored; an IPv6 address in any notation, brackets or not).
     pub fn matches(&self, host: &str) -> bool {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<std::net::Ipv6Addr>() {
+            return self.kind == PatternKind::Exact && self.domain == ip.to_string();
+        }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         match self.kind {
             PatternKind::Exact => host == self.domain,
@@ -83,6 +100,18 @@ impl FromStr for HostPattern {
         } else {
             (PatternKind::Exact, s.as_str())
         };
+        // An IPv6 address (`::1`, `[2001:db8::1]`): an exact pattern only,
+        // kept in its canonical form so every notation matches.
+        let bare = domain.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<std::net::Ipv6Addr>() {
+            if kind != PatternKind::Exact {
+                return Err(bad("an IP address can't take a wildcard"));
+            }
+            return Ok(Self {
+                kind,
+                domain: ip.to_string(),
+            });
+        }
         let domain = domain.strip_suffix('.').unwrap_or(domain);
         if domain.is_empty() {
             return Err(bad("no domain name"));
@@ -98,7 +127,9 @@ impl FromStr for HostPattern {
             ));
         }
         if domain.contains(':') {
-            return Err(bad("a host pattern has no port"));
+            return Err(bad(
+                "a host pattern has no port (an IPv6 address is written bare or in brackets)",
+            ));
         }
         for label in domain.split('.') {
             if label.is_empty() {
@@ -200,6 +231,22 @@ mod tests {
             assert_eq!(pat.to_string(), shown);
             assert_eq!(p(shown), pat);
         }
+    }
+
+    #[test]
+    fn ipv6_addresses_are_exact_patterns_in_any_notation() {
+        for written in ["::1", "[::1]", "0:0:0:0:0:0:0:1"] {
+            let pattern = p(written);
+            assert_eq!(pattern.to_string(), "::1", "{written}");
+            assert!(
+                pattern.matches("::1") && pattern.matches("[::1]"),
+                "{written}"
+            );
+            assert!(!pattern.matches("::2"));
+        }
+        assert!(p("2001:DB8::1").matches("2001:db8:0:0:0:0:0:1"));
+        assert!("*.::1".parse::<HostPattern>().is_err());
+        assert!("api.example.com:443".parse::<HostPattern>().is_err());
     }
 
     #[test]

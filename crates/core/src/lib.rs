@@ -46,5 +46,5 @@ pub use export::xml_escape;
 pub use host::{HostPattern, PatternKind};
 pub use input::{Decoded, Decoder, Found, Item, decode};
 pub use pin::SpkiPin;
-pub use pinset::{PinEntry, PinRole, PinSet};
+pub use pinset::{PinEntry, PinRole, PinSet, set_for_host};
 pub use truststore::{Anchor, TrustStore};

@@ -95,6 +95,25 @@ pub struct PinSet {
     pub report_uri: Option<String>,
 }
 
+/// The set that applies to `host` among overlapping ones, and the pattern
+/// that matched: the most specific pattern wins; between equally specific
+/// ones an enforced set wins over a report-only one (a report-only set never
+/// weakens an enforced one); then the first listed.
+pub fn set_for_host<'a>(sets: &'a [PinSet], host: &str) -> Option<(&'a PinSet, &'a HostPattern)> {
+    let mut best: Option<(&PinSet, &HostPattern, (usize, u8), bool)> = None;
+    for set in sets {
+        let Some((pattern, specificity)) = set.best_match(host) else {
+            continue;
+        };
+        let better =
+            best.is_none_or(|(_, _, s, enforce)| (specificity, set.enforce) > (s, enforce));
+        if better {
+            best = Some((set, pattern, specificity, set.enforce));
+        }
+    }
+    best.map(|(set, pattern, _, _)| (set, pattern))
+}
+
 impl PinSet {
     /// An enforced set for `hosts`: the first pin primary, the others
     /// backups; no expiry, no report URI, subdomains not included.
@@ -142,6 +161,23 @@ impl PinSet {
         self.effective_hosts().iter().any(|p| p.matches(host))
     }
 
+    /// The most specific of the set's patterns that covers `host`, as
+    /// written (its reach widened by `include_subdomains`), with how
+    /// specific it is (see [`HostPattern::specificity`]).
+    pub fn best_match(&self, host: &str) -> Option<(&HostPattern, (usize, u8))> {
+        self.hosts
+            .iter()
+            .zip(self.effective_hosts())
+            .filter(|(_, effective)| effective.matches(host))
+            .map(|(written, effective)| (written, effective.specificity()))
+            .max_by_key(|(_, specificity)| *specificity)
+    }
+
+    /// Whether the set has expired on `today` (its last day is `expires`).
+    pub fn expired_on(&self, today: Date) -> bool {
+        self.expires.is_some_and(|e| e < today)
+    }
+
     /// The backup pins.
     pub fn backups(&self) -> impl Iterator<Item = &PinEntry> {
         self.pins.iter().filter(|p| p.role == PinRole::Backup)
@@ -151,6 +187,40 @@ impl PinSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_specific_pattern_then_enforcement_decides() {
+        let set = |id: &str, pattern: &str, enforce: bool| {
+            let mut s = PinSet::enforced(id, vec![pattern.parse().unwrap()], []);
+            s.enforce = enforce;
+            s
+        };
+        let wide = set("wide", "**.example.com", false);
+        let one = set("one", "*.example.com", true);
+        let exact = set("exact", "api.example.com", true);
+        for order in [
+            vec![wide.clone(), one.clone(), exact.clone()],
+            vec![exact.clone(), one, wide.clone()],
+        ] {
+            let id = |host| set_for_host(&order, host).map(|(s, _)| s.id.as_str());
+            assert_eq!(id("api.example.com"), Some("exact"));
+            assert_eq!(id("www.example.com"), Some("one"));
+            assert_eq!(id("a.b.example.com"), Some("wide"));
+            assert_eq!(id("example.com"), Some("wide"));
+            assert_eq!(id("example.org"), None);
+        }
+        // One pattern, two sets: the enforced one, whatever the order.
+        let report = set("report", "api.example.com", false);
+        for order in [vec![report.clone(), exact.clone()], vec![exact, report]] {
+            assert_eq!(
+                set_for_host(&order, "api.example.com").unwrap().0.id,
+                "exact"
+            );
+        }
+        // The pattern that matched is the one written.
+        let (_, pattern) = set_for_host(std::slice::from_ref(&wide), "x.example.com").unwrap();
+        assert_eq!(pattern.to_string(), "**.example.com");
+    }
 
     #[test]
     fn include_subdomains_widens_exact_patterns_only() {

@@ -18,6 +18,16 @@ use std::time::Duration;
 use pinwarden_manifest::{TrustSet, VerifyingKey};
 use pinwarden_rustls::{ManifestUpdater, PinningVerifier, Reporter, ReporterConfig, UpdaterConfig};
 
+/// `$XDG_CACHE_HOME/pinwarden`, else `$HOME/.cache/pinwarden`.
+fn user_cache_dir() -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let base = match std::env::var_os("XDG_CACHE_HOME") {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => std::path::PathBuf::from(std::env::var_os("HOME").ok_or("HOME is not set")?)
+            .join(".cache"),
+    };
+    Ok(base.join("pinwarden"))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,9 +48,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         app: app.clone(),
         install_id: "example-install".into(),
         trust: TrustSet::new(vec![key], 1)?,
-        cache_dir: std::env::temp_dir().join("pinwarden-example-cache"),
-        // No built-in pins: until a manifest arrives, plain WebPKI.
+        // The user's own cache directory, never the shared temporary one:
+        // the updater keeps a private (0700) directory per app under it.
+        cache_dir: user_cache_dir()?,
+        // No built-in pins: until a manifest arrives, plain WebPKI (and so
+        // no baseline: a real app ships both).
         built_in: Vec::new(),
+        baseline: None,
         roots: Arc::clone(&roots),
         refresh: Duration::from_secs(3600),
         retry: Duration::from_secs(5),
@@ -54,11 +68,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reporter = Reporter::spawn(ReporterConfig::new(app.clone(), "1.0", Arc::clone(&roots)))?;
     let verifier =
         PinningVerifier::new(roots, Arc::clone(&provider), updater.pins())?.with_reporter(reporter);
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+    // Resumption forgets sessions when the pins change; no 0-RTT.
+    let tls = Arc::new(verifier).client_config(provider)?;
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .build()?;

@@ -102,7 +102,7 @@ impl Reporter {
     /// # Errors
     /// When the HTTPS client can't be built.
     pub fn spawn(config: ReporterConfig) -> Result<Self, String> {
-        let client = crate::http::client(Arc::clone(&config.roots))?;
+        let client = crate::http::client(Arc::clone(&config.roots), crate::http::Redirects::None)?;
         let (tx, mut rx) = mpsc::channel::<(String, Vec<u8>)>(config.queue.max(1));
         let counters = Arc::new(Counters::default());
         let task_counters = Arc::clone(&counters);

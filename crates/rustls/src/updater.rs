@@ -1,10 +1,29 @@
 //! The manifest updater: fetch, verify, persist, activate, repeat.
 //!
-//! State survives restarts in one file, `manifest-state.json` in the cache
-//! directory, replaced atomically (temporary file, fsync, rename, fsync of
-//! the directory), so a crash mid-write leaves the old state or the new one.
-//! The cached envelope is verified again at start, so a tampered cache is
-//! ignored like a tampered download.
+//! What it defends, and how:
+//!
+//! - **The network** (whoever answers the manifest URL: the channel is not
+//!   pinned, by design). Manifests are verified by signature, threshold and
+//!   app; versions only go forward (refreshes are serialised and the version
+//!   is compared again when committing, so a slow, older answer can't land
+//!   after a newer one); nothing older than the app's [`Baseline`] (the
+//!   manifest its built-in pins came from) is taken, even on a fresh
+//!   install; bodies are read up to [`pinwarden_manifest::MAX_ENVELOPE_BYTES`];
+//!   redirects stay within the URL's origin.
+//! - **The disk** (other local users, a crash): state lives in a private
+//!   directory per app (`CACHE_DIR/APP`, mode 0700, a symbolic link refused)
+//!   in one file, `manifest-state.json`, replaced atomically through a
+//!   temporary file of unpredictable name created exclusively (never through
+//!   a link), synced, renamed, and the directory synced. At start the cached
+//!   envelope is verified again; a damaged or tampered one is reported
+//!   ([`ManifestUpdater::cache_problem`]) and its recorded version still
+//!   bounds what is accepted next, so tampering never lets an older manifest
+//!   in.
+//! - **Expiry**: after a manifest expires its `after_expiry` applies, but
+//!   the built-in pins come first again for the hosts they cover: expiry
+//!   never weakens them.
+//!
+//! Out of scope: code running as the app's own user can replace the app.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -12,12 +31,22 @@ use std::time::Duration;
 
 use pinwarden_core::PinSet;
 use pinwarden_manifest::{Accepted, AfterExpiry, TrustSet, VerifiedManifest, cohort};
+
 use rustls::RootCertStore;
 use time::OffsetDateTime;
 
 use crate::{ActivePins, PinSource, PinStore};
 
 const STATE_FILE: &str = "manifest-state.json";
+
+/// The manifest an app's built-in pins came from: nothing older is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Baseline {
+    /// Its version.
+    pub version: u64,
+    /// When it was issued.
+    pub issued_at: OffsetDateTime,
+}
 const ROLLOUT_HEADER: &str = "pinwarden-rollout-percentage";
 
 /// What the updater needs.
@@ -35,6 +64,10 @@ pub struct UpdaterConfig {
     pub cache_dir: PathBuf,
     /// The pins compiled into the client: the floor.
     pub built_in: Vec<PinSet>,
+    /// The signed manifest `built_in` came from; `None` only for an app
+    /// with no built-in pins (then any validly signed manifest is taken on
+    /// a fresh install).
+    pub baseline: Option<Baseline>,
     /// Roots for the (unpinned) manifest connection.
     pub roots: Arc<RootCertStore>,
     /// Time between refreshes (±10% jitter).
@@ -73,6 +106,28 @@ pub enum UpdaterError {
     /// The HTTPS client couldn't be built.
     #[error("HTTPS client: {0}")]
     Client(String),
+    /// The manifest is older than the app's built-in pins.
+    #[error(
+        "manifest from {url} refused: version {version} issued {issued_at} is older than the built-in pins (version {baseline_version})"
+    )]
+    OlderThanBuiltIn {
+        /// The URL.
+        url: String,
+        /// Its version.
+        version: u64,
+        /// When it was issued.
+        issued_at: OffsetDateTime,
+        /// The baseline's version.
+        baseline_version: u64,
+    },
+    /// The cache directory is not private, or not a directory.
+    #[error("cache directory {path}: {cause}")]
+    CacheDir {
+        /// The directory.
+        path: String,
+        /// What is wrong.
+        cause: String,
+    },
 }
 
 /// What one refresh did.
@@ -92,28 +147,101 @@ struct Cached {
     etag: Option<String>,
 }
 
+/// What the updater holds: the manifest in force, and the last version
+/// accepted (the anti-rollback bound, which only moves forward, even when
+/// the cached envelope turns out damaged).
+#[derive(Debug, Default)]
+struct State {
+    current: Option<(Cached, VerifiedManifest)>,
+    accepted: Option<Accepted>,
+}
+
 /// Keeps the [`PinStore`] in line with the app's signed manifest.
 #[derive(Debug)]
 pub struct ManifestUpdater {
     config: UpdaterConfig,
+    dir: PathBuf,
     pins: PinStore,
     client: reqwest::Client,
-    state: Mutex<Option<(Cached, VerifiedManifest)>>,
+    state: Mutex<State>,
+    /// Serialises refreshes: fetch, verify and commit happen one at a time.
+    refreshing: tokio::sync::Mutex<()>,
+    cache_problem: Mutex<Option<String>>,
 }
 
-/// Writes `bytes` to `path` so that a crash leaves the old or the new file.
+/// 16 random bytes, hex: a temporary file name nobody can predict.
+fn random_name() -> String {
+    let mut bytes = [0u8; 16];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes `bytes` to `path` so that a crash leaves the old or the new file:
+/// a temporary file of unpredictable name, created exclusively (an existing
+/// file or link there is an error, never followed), mode 0600, synced, then
+/// renamed over `path` and the directory synced.
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{STATE_FILE}.{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
+    let tmp = dir.join(format!(".{STATE_FILE}.{}.tmp", random_name()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
     // The rename itself is durable once the directory is synced.
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// The app's own cache directory under `root`: created 0700, tightened to
+/// 0700 if it exists, refused when it is a link or not a directory. An app
+/// name that isn't a plain file name is hashed.
+fn app_dir(root: &Path, app: &str) -> Result<PathBuf, UpdaterError> {
+    let plain = !app.is_empty()
+        && app != "."
+        && app != ".."
+        && app
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let name = if plain {
+        app.to_owned()
+    } else {
+        ring::digest::digest(&ring::digest::SHA256, app.as_bytes()).as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let dir = root.join(name);
+    let err = |cause: String| UpdaterError::CacheDir {
+        path: dir.display().to_string(),
+        cause,
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir).map_err(|e| err(e.to_string()))?;
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| err(e.to_string()))?;
+    if meta.file_type().is_symlink() || !meta.is_dir() {
+        return Err(err("not a directory (a symbolic link is refused)".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| err(format!("can't make it private: {e}")))?;
+        }
+    }
+    Ok(dir)
 }
 
 fn jittered(base: Duration) -> Duration {
@@ -130,29 +258,93 @@ impl ManifestUpdater {
     /// # Errors
     /// When the HTTPS client can't be built.
     pub fn new(config: UpdaterConfig) -> Result<Self, UpdaterError> {
-        let client =
-            crate::http::client(Arc::clone(&config.roots)).map_err(UpdaterError::Client)?;
+        let client = crate::http::client(
+            Arc::clone(&config.roots),
+            crate::http::Redirects::SameOrigin,
+        )
+        .map_err(UpdaterError::Client)?;
+        let dir = app_dir(&config.cache_dir, &config.app)?;
         let this = Self {
             pins: PinStore::new(config.built_in.clone()),
             client,
-            state: Mutex::new(None),
+            state: Mutex::new(State::default()),
+            refreshing: tokio::sync::Mutex::new(()),
+            cache_problem: Mutex::new(None),
+            dir,
             config,
         };
-        if let Some(cached) = this.load_cache() {
-            let verified = this.config.trust.verify(
-                cached.envelope.as_bytes(),
-                &this.config.app,
-                Some(&cached.accepted),
-            );
-            if let Ok(v) = verified {
-                this.activate(&v, cached.rollout, OffsetDateTime::now_utc());
-                *this
-                    .state
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((cached, v));
+        match this.load_cache() {
+            Ok(None) => {}
+            Ok(Some(cached)) => {
+                let verified = this
+                    .config
+                    .trust
+                    .verify(
+                        cached.envelope.as_bytes(),
+                        &this.config.app,
+                        Some(&cached.accepted),
+                    )
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| {
+                        this.above_baseline(&v)
+                            .map(|()| v)
+                            .map_err(|e| e.to_string())
+                    });
+                let mut state = this.lock_state();
+                // Whatever the envelope, the version it recorded bounds what
+                // comes next: a tampered cache never lets an older one in.
+                state.accepted = Some(cached.accepted.clone());
+                match verified {
+                    Ok(v) => {
+                        this.activate(&v, cached.rollout, OffsetDateTime::now_utc());
+                        state.current = Some((cached, v));
+                    }
+                    Err(cause) => this.note_problem(format!(
+                        "the cached manifest was refused ({cause}): keeping the built-in pins"
+                    )),
+                }
             }
+            Err(cause) => this.note_problem(cause),
         }
         Ok(this)
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn note_problem(&self, problem: String) {
+        *self
+            .cache_problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(problem);
+    }
+
+    /// What was wrong with the cache at start, if anything (damaged,
+    /// tampered, a link where the state file belongs): for the app to report.
+    pub fn cache_problem(&self) -> Option<String> {
+        self.cache_problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Refuses a manifest older than the built-in pins.
+    fn above_baseline(&self, verified: &VerifiedManifest) -> Result<(), UpdaterError> {
+        let m = verified.manifest();
+        match self.config.baseline {
+            Some(b) if m.version < b.version || m.issued_at < b.issued_at => {
+                Err(UpdaterError::OlderThanBuiltIn {
+                    url: self.config.url.clone(),
+                    version: m.version,
+                    issued_at: m.issued_at,
+                    baseline_version: b.version,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The pins it keeps up to date: give them to a [`crate::PinningVerifier`].
@@ -162,9 +354,8 @@ impl ManifestUpdater {
 
     /// The version in force, if a manifest is.
     pub fn version(&self) -> Option<u64> {
-        self.state
-            .lock()
-            .ok()?
+        self.lock_state()
+            .current
             .as_ref()
             .map(|(c, _)| c.accepted.version)
     }
@@ -181,12 +372,28 @@ impl ManifestUpdater {
     }
 
     fn state_path(&self) -> PathBuf {
-        self.config.cache_dir.join(STATE_FILE)
+        self.dir.join(STATE_FILE)
     }
 
-    fn load_cache(&self) -> Option<Cached> {
-        let bytes = std::fs::read(self.state_path()).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    /// The cached state: `None` when there is none, an error saying what is
+    /// wrong with one that is there (a link, damage).
+    fn load_cache(&self) -> Result<Option<Cached>, String> {
+        let path = self.state_path();
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        if !meta.is_file() {
+            return Err(format!(
+                "{}: not a regular file (a link?): ignored",
+                path.display()
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| format!("{}: damaged ({e}): ignored", path.display()))
     }
 
     /// Puts the manifest's pins (or the built-in ones, per its expiry rule)
@@ -198,10 +405,11 @@ impl ManifestUpdater {
         let pins = if m.expired(now) {
             match m.after_expiry {
                 AfterExpiry::FallBackToBuiltIn => ActivePins {
-                    sets: self.config.built_in.clone(),
-                    source: PinSource::BuiltIn,
                     cohort: Some(cohort),
+                    ..ActivePins::built_in(self.config.built_in.clone())
                 },
+                // Its sets turn report-only, behind the built-in ones:
+                // expiry never weakens the built-in pins.
                 AfterExpiry::SuspendAndReport => ActivePins {
                     sets: m
                         .pin_sets
@@ -212,6 +420,9 @@ impl ManifestUpdater {
                             s
                         })
                         .collect(),
+                    floor: self.config.built_in.clone(),
+                    floor_first: true,
+                    report_uri: m.report_uri.clone(),
                     source: PinSource::Manifest {
                         version,
                         candidate: false,
@@ -229,8 +440,12 @@ impl ManifestUpdater {
                 (Some(c), true) => c.pin_sets.clone(),
                 _ => m.pin_sets.clone(),
             };
+            // A host the manifest doesn't cover keeps its built-in pins.
             ActivePins {
                 sets,
+                floor: self.config.built_in.clone(),
+                floor_first: false,
+                report_uri: m.report_uri.clone(),
                 source: PinSource::Manifest {
                     version,
                     candidate: in_candidate,
@@ -245,9 +460,8 @@ impl ManifestUpdater {
     /// Applies the clock: a manifest that has just expired gives way to its
     /// after-expiry behaviour.
     pub fn reapply(&self, now: OffsetDateTime) {
-        if let Ok(state) = self.state.lock()
-            && let Some((cached, verified)) = state.as_ref()
-        {
+        let state = self.lock_state();
+        if let Some((cached, verified)) = state.current.as_ref() {
             self.activate(verified, cached.rollout, now);
         }
     }
@@ -259,19 +473,19 @@ impl ManifestUpdater {
     /// On a failed download, a refused manifest or an unwritable cache; the
     /// pins in force are unchanged.
     pub async fn refresh_now(&self) -> Result<Refreshed, UpdaterError> {
+        // One refresh at a time: two racing ones could otherwise each verify
+        // against the same old version and the slower, older answer win.
+        let _one_at_a_time = self.refreshing.lock().await;
         let url = self.config.url.clone();
         let fetch = |cause: String| UpdaterError::Fetch {
             url: url.clone(),
             cause,
         };
         let (etag, last) = {
-            let state = self
-                .state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let state = self.lock_state();
             (
-                state.as_ref().and_then(|(c, _)| c.etag.clone()),
-                state.as_ref().map(|(c, _)| c.accepted.clone()),
+                state.current.as_ref().and_then(|(c, _)| c.etag.clone()),
+                state.accepted.clone(),
             )
         };
         // The cohort and a pseudonymous client id (never the install id) let
@@ -285,7 +499,10 @@ impl ManifestUpdater {
         if let Some(etag) = &etag {
             request = request.header("if-none-match", etag);
         }
-        let response = request.send().await.map_err(|e| fetch(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| fetch(crate::http::causes(&e)))?;
         let rollout = response
             .headers()
             .get(ROLLOUT_HEADER)
@@ -304,13 +521,9 @@ impl ManifestUpdater {
         if !status.is_success() {
             return Err(fetch(format!("HTTP {status}")));
         }
-        let body = response.bytes().await.map_err(|e| fetch(e.to_string()))?;
-        if body.len() > pinwarden_manifest::MAX_ENVELOPE_BYTES {
-            return Err(fetch(format!(
-                "{} bytes is too large for a manifest",
-                body.len()
-            )));
-        }
+        let body = crate::http::body_capped(response, pinwarden_manifest::MAX_ENVELOPE_BYTES)
+            .await
+            .map_err(|cause| fetch(format!("the manifest is too large or cut off: {cause}")))?;
         let verified = self
             .config
             .trust
@@ -319,29 +532,38 @@ impl ManifestUpdater {
                 url: url.clone(),
                 cause,
             })?;
-        let envelope = String::from_utf8(body.to_vec())
-            .map_err(|_| fetch("the manifest is not UTF-8".into()))?;
+        self.above_baseline(&verified)?;
+        let envelope =
+            String::from_utf8(body).map_err(|_| fetch("the manifest is not UTF-8".into()))?;
         let cached = Cached {
             envelope,
             accepted: verified.accepted().clone(),
             rollout,
             etag: new_etag,
         };
+        let version = cached.accepted.version;
+        let mut state = self.lock_state();
+        // Compared again at commit: nothing older than what is held now.
+        if state
+            .accepted
+            .as_ref()
+            .is_some_and(|held| held.version > version)
+        {
+            return Ok(Refreshed::Unchanged);
+        }
+        let newer = state
+            .accepted
+            .as_ref()
+            .is_none_or(|held| held.version < version);
         let path = self.state_path();
         let bytes = serde_json::to_vec(&cached).unwrap_or_default();
         write_atomic(&path, &bytes).map_err(|cause| UpdaterError::Persist {
             path: path.display().to_string(),
             cause,
         })?;
-        let newer = last
-            .as_ref()
-            .is_none_or(|l| l.version < cached.accepted.version);
         self.activate(&verified, rollout, OffsetDateTime::now_utc());
-        let version = cached.accepted.version;
-        *self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((cached, verified));
+        state.accepted = Some(cached.accepted.clone());
+        state.current = Some((cached, verified));
         Ok(if newer {
             Refreshed::Updated(version)
         } else {

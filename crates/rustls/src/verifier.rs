@@ -75,13 +75,16 @@ pub struct PinningVerifier {
     mode: Mode,
 }
 
-/// A report-only verifier: mismatches are reported, connections go on.
+/// A report-only verifier: mismatches are reported to `reporter`,
+/// connections go on. It takes the reporter because a report-only verifier
+/// without one would accept everything and tell no one.
 pub fn report_only(
     roots: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
     pins: PinStore,
+    reporter: Reporter,
 ) -> Result<PinningVerifier, rustls::client::VerifierBuilderError> {
-    let mut v = PinningVerifier::new(roots, provider, pins)?;
+    let mut v = PinningVerifier::new(roots, provider, pins)?.with_reporter(reporter);
     v.mode = Mode::ReportOnly;
     Ok(v)
 }
@@ -134,6 +137,29 @@ impl PinningVerifier {
     /// The pins this verifier enforces.
     pub fn pins(&self) -> &PinStore {
         &self.pins
+    }
+
+    /// A rustls client configuration around this verifier, safe against
+    /// resumption: sessions are forgotten whenever the pins change
+    /// ([`crate::PinAwareSessions`]) and early data (0-RTT, sent before the
+    /// server's certificate is seen) is off. Build a configuration by hand
+    /// only with the same two settings.
+    ///
+    /// # Errors
+    /// When `provider` supports no safe protocol version.
+    pub fn client_config(
+        self: Arc<Self>,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<rustls::ClientConfig, rustls::Error> {
+        let sessions = Arc::new(crate::PinAwareSessions::new(self.pins.clone()));
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(self)
+            .with_no_client_auth();
+        config.resumption = rustls::client::Resumption::store(sessions);
+        config.enable_early_data = false;
+        Ok(config)
     }
 
     fn check_pinned(
@@ -215,7 +241,7 @@ impl ServerCertVerifier for PinningVerifier {
             _ => String::new(),
         };
         let active = self.pins.current();
-        let Some(set) = active.for_host(&host) else {
+        let Some((set, pattern)) = active.resolve(&host) else {
             return self.inner.verify_server_cert(
                 end_entity,
                 intermediates,
@@ -228,23 +254,26 @@ impl ServerCertVerifier for PinningVerifier {
         else {
             return Ok(ServerCertVerified::assertion());
         };
-        let enforce = set.enforce && self.mode == Mode::Enforce;
+        // An expired set is no longer enforced, as on Android and TrustKit:
+        // its mismatches are reported, the connection goes on (a pin set
+        // forgotten for years must not lock out clients that never update).
+        let today = time::OffsetDateTime::from_unix_timestamp(
+            i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
+        )
+        .map_or(time::Date::MAX, time::OffsetDateTime::date);
+        let enforce = set.enforce && self.mode == Mode::Enforce && !set.expired_on(today);
         if let Some(reporter) = &self.reporter {
             reporter.report(PinFailure {
                 host: host.clone(),
                 port: self.port,
-                noted_hostname: set
-                    .hosts
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
+                noted_hostname: pattern.to_string(),
                 include_subdomains: set.include_subdomains,
                 enforce,
                 chain_der: mismatch.chain,
                 known_pins: set.pins.iter().map(|p| p.pin).collect(),
                 manifest_version: active.manifest_version(),
                 cohort: active.cohort,
-                report_uri: set.report_uri.clone(),
+                report_uri: set.report_uri.clone().or_else(|| active.report_uri.clone()),
             });
         }
         if !enforce {

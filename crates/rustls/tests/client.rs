@@ -15,7 +15,7 @@ use pinwarden_rustls::{
     UpdaterConfig,
 };
 use pinwarden_server::{AppState, Manifests, Store, router};
-use pinwarden_test_support::{Ca, KeyKind, Leaf, TlsServer};
+use pinwarden_test_support::{Ca, KeyKind, Leaf, TlsListener, TlsServer};
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::{CertificateDer, ServerName};
 use time::OffsetDateTime;
@@ -102,11 +102,10 @@ async fn pins_are_enforced_on_the_validated_chain_only() {
     // WebPKI comes first: a pinned leaf key from an untrusted CA fails.
     let stranger = Ca::root("Stranger", KeyKind::EcdsaP256);
     let (untrusted, untrusted_leaf) = server(&stranger);
-    pins.replace(pinwarden_rustls::ActivePins {
-        sets: vec![pin_set(HOST, &[&untrusted_leaf.spki])],
-        source: PinSource::BuiltIn,
-        cohort: None,
-    });
+    pins.replace(pinwarden_rustls::ActivePins::built_in(vec![pin_set(
+        HOST,
+        &[&untrusted_leaf.spki],
+    )]));
     let e = handshake(Arc::clone(&verifier), untrusted.addr)
         .await
         .unwrap_err();
@@ -116,39 +115,12 @@ async fn pins_are_enforced_on_the_validated_chain_only() {
     );
 
     // Unpinned hosts get plain WebPKI validation.
-    pins.replace(pinwarden_rustls::ActivePins {
-        sets: vec![pin_set("other.pinwarden.test", &[&old_ca.spki])],
-        source: PinSource::BuiltIn,
-        cohort: None,
-    });
+    pins.replace(pinwarden_rustls::ActivePins::built_in(vec![pin_set(
+        "other.pinwarden.test",
+        &[&old_ca.spki],
+    )]));
     handshake(Arc::clone(&verifier), on_new.addr).await.unwrap();
     assert!(handshake(verifier, untrusted.addr).await.is_err());
-}
-
-/// A TLS listener for axum, so the manifest server is reached over HTTPS.
-struct TlsListener {
-    tcp: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            if let Ok((tcp, addr)) = self.tcp.accept().await
-                && let Ok(Ok(tls)) =
-                    tokio::time::timeout(Duration::from_secs(5), self.acceptor.accept(tcp)).await
-            {
-                return (tls, addr);
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
 }
 
 /// pinwarden's server with a trusted manifest key, over TLS for `localhost`.
@@ -185,12 +157,8 @@ async fn manifest_server(ca: &Ca, key: &SigningKey) -> ManifestServer {
             rustls_pki_types::PrivateKeyDer::Pkcs8(leaf.key_der.clone().into()),
         )
         .unwrap();
-    let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = tcp.local_addr().unwrap().port();
-    let listener = TlsListener {
-        tcp,
-        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-    };
+    let listener = TlsListener::bind(Arc::new(config)).await;
+    let port = axum::serve::Listener::local_addr(&listener).unwrap().port();
     let app = router(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -234,6 +202,7 @@ fn updater_config(
         trust: TrustSet::new(vec![key.verifying_key()], 1).unwrap(),
         cache_dir: cache.to_owned(),
         built_in,
+        baseline: None,
         roots,
         refresh: Duration::from_secs(3600),
         retry: Duration::from_secs(1),
@@ -302,7 +271,10 @@ async fn a_rotation_ships_as_a_signed_manifest_without_a_restart() {
 
     // A restart starts from the cache, offline: the server is not asked.
     drop(server);
-    let crashed_tmp = cache.path().join(".manifest-state.json.99999.tmp");
+    let crashed_tmp = cache
+        .path()
+        .join(APP)
+        .join(".manifest-state.json.99999.tmp");
     std::fs::write(&crashed_tmp, b"{\"half a wri").unwrap();
     let restarted = ManifestUpdater::new(updater_config_offline(
         &key,
@@ -320,7 +292,7 @@ async fn a_rotation_ships_as_a_signed_manifest_without_a_restart() {
     handshake(verifier, rotated.addr).await.unwrap();
 
     // A tampered cache is ignored: the built-in pins are the floor.
-    let state_file = cache.path().join("manifest-state.json");
+    let state_file = cache.path().join(APP).join("manifest-state.json");
     let text = std::fs::read_to_string(&state_file).unwrap();
     let mut state: serde_json::Value = serde_json::from_str(&text).unwrap();
     let envelope = state["envelope"]
@@ -350,6 +322,7 @@ fn updater_config_offline(
         trust: TrustSet::new(vec![key.verifying_key()], 1).unwrap(),
         cache_dir: cache.to_owned(),
         built_in: vec![pin_set(HOST, &[&[1u8, 2, 3][..]])],
+        baseline: None,
         roots,
         refresh: Duration::from_secs(3600),
         retry: Duration::from_secs(1),
@@ -489,9 +462,13 @@ async fn failures_are_reported_once_and_report_only_lets_the_connection_through(
         assert!(handshake(Arc::clone(&enforcing), wrong.addr).await.is_err());
     }
     let report_only = Arc::new(
-        pinwarden_rustls::danger::report_only(Arc::clone(&roots), provider(), pins)
-            .unwrap()
-            .with_reporter(reporter.clone()),
+        pinwarden_rustls::danger::report_only(
+            Arc::clone(&roots),
+            provider(),
+            pins,
+            reporter.clone(),
+        )
+        .unwrap(),
     );
     handshake(report_only, wrong.addr).await.unwrap();
 

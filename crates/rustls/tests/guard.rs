@@ -177,6 +177,7 @@ impl World {
                 trust: TrustSet::new(vec![self.key.verifying_key()], 1).unwrap(),
                 cache_dir: caches.path().join(format!("c{i}")),
                 built_in: vec![self.set(&[&self.serving_ca.spki])],
+                baseline: None,
                 roots: Arc::clone(&self.roots),
                 refresh: Duration::from_secs(3600),
                 retry: Duration::from_secs(1),

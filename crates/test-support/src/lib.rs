@@ -9,6 +9,7 @@ mod ct_tiled_log;
 mod dns;
 mod pki;
 mod postgres;
+mod tls_listener;
 mod tls_server;
 
 pub use ct_certs::{CtIssuers, LogEntries, now_ms};
@@ -17,4 +18,5 @@ pub use ct_tiled_log::{CtTiledLog, TiledMisbehaviour};
 pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
 pub use pki::{Ca, KeyKind, Leaf, Pki, Precert};
 pub use postgres::{POSTGRES_ENV, PostgresDb};
+pub use tls_listener::TlsListener;
 pub use tls_server::TlsServer;

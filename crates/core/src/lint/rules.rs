@@ -39,6 +39,7 @@ pub(super) static CHECKS: &[(&Rule, Check)] = &[
     (&FINGERPRINT_AS_PIN, fingerprint_as_pin),
     (&BACKUP_CA_NOT_PINNED, backup_ca_not_pinned),
     (&NO_PRIMARY, no_primary),
+    (&OVERLAPPING_SETS, overlapping_sets),
 ];
 
 /// The pin sets an application uses, that exist.
@@ -882,6 +883,45 @@ fn no_primary(policy: &Policy, _: &Context<'_>, out: &mut Found) {
             out.push((
                 format!("every pin of pin set {:?} is a backup", set.id.get_ref()),
                 Some(set.id.span()),
+            ));
+        }
+    }
+}
+
+static OVERLAPPING_SETS: Rule = Rule {
+    id: "PW023",
+    severity: Severity::Warning,
+    title: "two pin sets cover the same host",
+    explanation: "Clients apply one set per host; pinwarden's clients take the most specific pattern, \
+                  an enforced set before a report-only one, but platforms differ (OkHttp checks every \
+                  matching pattern, Android's Network Security Config the most specific domain), so an \
+                  overlap means different pins on different platforms (platform behaviour).",
+    fix: "Give each host one pin set: narrow the broad pattern, or merge the sets.",
+};
+
+fn overlapping_sets(policy: &Policy, _: &Context<'_>, out: &mut Found) {
+    let sets: Vec<crate::PinSet> = policy.pinsets.iter().map(PolicyPinSet::to_pinset).collect();
+    for (i, a) in sets.iter().enumerate() {
+        for (j, b) in sets.iter().enumerate().skip(i + 1) {
+            // A host both reach, if any: a pattern's own domain, or one
+            // label below it, is a witness for every kind of overlap.
+            let witness = a
+                .effective_hosts()
+                .iter()
+                .chain(b.effective_hosts().iter())
+                .flat_map(|p| [p.domain().to_owned(), format!("overlap.{}", p.domain())])
+                .find(|host| a.covers(host) && b.covers(host));
+            let Some(host) = witness else {
+                continue;
+            };
+            let both = [a.clone(), b.clone()];
+            let winner = crate::set_for_host(&both, &host).map_or("", |(s, _)| s.id.as_str());
+            out.push((
+                format!(
+                    "pin sets {:?} and {:?} both cover {host}; pinwarden's clients apply {winner:?} there",
+                    a.id, b.id
+                ),
+                Some(policy.pinsets[j].id.span()),
             ));
         }
     }

@@ -167,6 +167,21 @@ fn each_rule_fires_on_its_risk() {
                 "telemetry = \"reports\"\nbackup_ca = \"Sectigo\"\n",
             )]),
         ),
+        // A broad set over the narrow one's host.
+        (
+            "PW023",
+            with(&[
+                ("pinsets = [\"api\"]", "pinsets = [\"api\", \"wide\"]"),
+                (
+                    "[[pinset]]\nid = \"api\"",
+                    "[[pinset]]\nid = \"wide\"\nhosts = [\"**.example.com\"]\nexpires = 2027-06-30\n\
+                     report_uri = \"https://r.example.com/\"\n[[pinset.pins]]\n\
+                     pin = \"sha256/C5+lpZ7tcVwmwQIMcRtPbsQtWLABXhQzejna0wHFr8M=\"\n[[pinset.pins]]\n\
+                     pin = \"sha256/i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY=\"\nrole = \"backup\"\n\n\
+                     [[pinset]]\nid = \"api\"",
+                ),
+            ]),
+        ),
         (
             "PW022",
             with(&[(
