@@ -5,8 +5,9 @@
 //! - **The network** (whoever answers the manifest URL: the channel is not
 //!   pinned, by design). Manifests are verified by signature, threshold and
 //!   app; versions only go forward (refreshes are serialised and the version
-//!   is compared again when committing, so a slow, older answer can't land
-//!   after a newer one); nothing older than the app's [`Baseline`] (the
+//!   is compared again when committing, with what is held and, under the
+//!   directory's lock, with what another updater of the app stored, so a
+//!   slow or stale answer can't land after a newer one); nothing older than the app's [`Baseline`] (the
 //!   manifest its built-in pins came from) is taken, even on a fresh
 //!   install; bodies are read up to [`pinwarden_manifest::MAX_ENVELOPE_BYTES`];
 //!   redirects stay within the URL's origin.
@@ -556,11 +557,29 @@ impl ManifestUpdater {
             .as_ref()
             .is_none_or(|held| held.version < version);
         let path = self.state_path();
-        let bytes = serde_json::to_vec(&cached).unwrap_or_default();
-        write_atomic(&path, &bytes).map_err(|cause| UpdaterError::Persist {
+        let persist = |cause| UpdaterError::Persist {
             path: path.display().to_string(),
             cause,
-        })?;
+        };
+        // Another updater of this app (another process, another instance)
+        // may have stored a newer version meanwhile: under the directory's
+        // lock, the file on disk only moves forward too.
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(".lock"))
+            .map_err(persist)?;
+        lock.lock().map_err(persist)?;
+        if let Ok(Some(on_disk)) = self.load_cache()
+            && on_disk.accepted.version > version
+        {
+            state.accepted = Some(on_disk.accepted);
+            return Ok(Refreshed::Unchanged);
+        }
+        let bytes = serde_json::to_vec(&cached).unwrap_or_default();
+        write_atomic(&path, &bytes).map_err(persist)?;
+        drop(lock);
         self.activate(&verified, rollout, OffsetDateTime::now_utc());
         state.accepted = Some(cached.accepted.clone());
         state.current = Some((cached, verified));

@@ -738,3 +738,31 @@ async fn reports_name_the_pattern_that_matched_and_use_the_manifests_uri() {
     assert_eq!(reports[0]["hostname"], HOST);
     assert_eq!(reports[0]["noted-hostname"], "**.example.test");
 }
+
+#[tokio::test]
+async fn another_updater_never_moves_the_cache_back() {
+    let f = Fixture::new();
+    let sets = vec![set("api", HOST, &[&f.serving.spki], true)];
+    // The first answer is v5, a stale one after it v4.
+    let addr = https(
+        &f.web,
+        scripted(vec![
+            (Duration::ZERO, f.manifest(5, 0, sets.clone())),
+            (Duration::ZERO, f.manifest(4, 1, sets)),
+        ]),
+    )
+    .await;
+    let url = format!("https://localhost:{}/m", addr.port());
+    // Two updaters of one app on one cache (two processes, say), both
+    // started before either fetched.
+    let first = ManifestUpdater::new(f.config(url.clone(), Vec::new(), None)).unwrap();
+    let second = ManifestUpdater::new(f.config(url, Vec::new(), None)).unwrap();
+    assert_eq!(
+        first.refresh_now().await.unwrap(),
+        pinwarden_rustls::Refreshed::Updated(5)
+    );
+    // The second verifies the stale v4 on its own, but the cache holds v5.
+    second.refresh_now().await.unwrap();
+    let offline = f.config("https://localhost:1/m".into(), Vec::new(), None);
+    assert_eq!(ManifestUpdater::new(offline).unwrap().version(), Some(5));
+}
