@@ -649,17 +649,19 @@ fn distrusted_ca(policy: &Policy, context: &Context<'_>, out: &mut Found) {
             } else {
                 "from"
             };
+            let when = event.effective;
             let what = match event.kind {
-                DistrustKind::Expired => "expired",
-                DistrustKind::Distrusted => "distrusted",
-                DistrustKind::IssuedAfter => "distrusted for certificates issued after that day",
+                DistrustKind::Expired => format!("expired {tense} {when}"),
+                DistrustKind::Distrusted => format!("distrusted {tense} {when}"),
+                DistrustKind::IssuedAfter => {
+                    format!("whose certificates issued after {when} are distrusted")
+                }
             };
             out.push((
                 format!(
-                    "pin set {:?} pins {}, {what} {tense} {} ({}: {})",
+                    "pin set {:?} pins {}, {what} ({}: {})",
                     set.id.get_ref(),
                     f.name(),
-                    event.effective,
                     event.name,
                     event.event
                 ),
