@@ -1,4 +1,4 @@
-// The PKI Health Radar page in a real browser: Debian's Chromium, driven by
+// The PKI Health Radar page (/radar) in a real browser: Debian's Chromium, driven by
 // playwright-core. Run by crates/cli/tests/integration/browser.rs with the
 // URL of a running `pinwarden serve` on the example policy and a directory
 // for screenshots; exits non-zero, saying why, when the page misbehaves.
@@ -30,6 +30,8 @@ async function watch(page) {
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
     });
   });
+  // Save-over and delete ask first (dashboard.mjs checks a dismissal).
+  page.on("dialog", (d) => d.accept());
   page.setDefaultTimeout(15_000);
 }
 
@@ -37,7 +39,7 @@ try {
   // Desktop width: move a slider with the keyboard.
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await watch(page);
-  await page.goto(base + "/");
+  await page.goto(base + "/radar");
   const overall = page.locator("#overall");
   const mobile = page.locator('#verdicts tr[data-app="northwind-mobile"] td.verdict');
   const before = await overall.textContent();
@@ -63,7 +65,8 @@ try {
     "the organisation's verdict follows the slider");
   assert.match(await page.locator("#radar svg title").textContent(), new RegExp(`overall ${after} of 100`));
   assert.match(await page.locator("#mode").textContent(), /what-if/);
-  assert.equal(page.url(), base + "/", "no navigation happened");
+  assert.equal(new URL(page.url()).pathname, "/radar", "no navigation happened");
+  assert.equal(new URL(page.url()).search, "?ownership-runbooks=45", "the what-if is in the address");
   await page.screenshot({ path: join(shots, "radar-what-if.png"), fullPage: true });
 
   // Save the what-if as a scenario, reset to the facts, load it back.
@@ -141,12 +144,12 @@ try {
   // Phone width: nothing wider than the screen, on every page.
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
   await watch(phone);
-  for (const path of ["/", "/applications", "/questions", "/manifests", "/telemetry", "/ct"]) {
+  for (const path of ["/", "/radar", "/applications", "/questions", "/manifests", "/telemetry", "/ct", "/report"]) {
     await phone.goto(base + path);
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${path} is ${width}px wide on a 360px screen`);
   }
-  await phone.goto(base + "/");
+  await phone.goto(base + "/radar");
   await phone.screenshot({ path: join(shots, "radar-phone.png"), fullPage: true });
 
   assert.deepEqual(errors, [], "the pages ran without script errors");

@@ -188,8 +188,8 @@ pub fn cost(policy: &Policy, facts: &Facts, decisions: &[Decision]) -> Cost {
         ),
     });
     let instead = format!(
-        "the same {weeks:.1} engineer-weeks ({:.0} {}) spent on automated certificate lifecycle management instead: renewal and deployment without hands, CT monitoring and CAA, with no lock-out risk",
-        weeks * 40.0 * hour,
+        "the same {weeks:.1} engineer-weeks ({} {}) spent on automated certificate lifecycle management: renewal and deployment without hands, CT monitoring and CAA, with no lock-out risk",
+        grouped(weeks * 40.0 * hour),
         inputs.currency
     );
     Cost {
@@ -202,5 +202,33 @@ pub fn cost(policy: &Policy, facts: &Facts, decisions: &[Decision]) -> Cost {
         yearly_outage_risk: risk,
         lines,
         instead,
+    }
+}
+
+/// A whole amount with thousands separators: 72000.4 → "72,000".
+pub fn grouped(amount: f64) -> String {
+    let rounded = amount.round();
+    let digits = format!("{:.0}", rounded.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+#[cfg(test)]
+mod grouped_tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::grouped(72000.0), "72,000");
+        assert_eq!(super::grouped(999.4), "999");
+        assert_eq!(super::grouped(1_234_567.0), "1,234,567");
+        assert_eq!(super::grouped(0.0), "0");
     }
 }

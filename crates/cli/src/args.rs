@@ -626,6 +626,10 @@ pub(crate) struct PinArgs {
     /// Hosts probed at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub(crate) concurrency: usize,
+    /// The table with every detail: full subject, issuer and key. By
+    /// default it fits 120 columns (subjects shortened with `…`).
+    #[arg(long)]
+    pub(crate) wide: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -660,7 +664,8 @@ pub(crate) struct ExportArgs {
     pub(crate) to: pinwarden_core::export::Format,
     /// A pin set of the policy file, by id (instead of --host/--pin…).
     #[arg(long, value_name = "ID", conflicts_with_all = [
-        "hosts", "pins", "backup_pins", "pin_level", "expires", "include_subdomains", "report_uri", "id"
+        "hosts", "pins", "backup_pins", "pins_from", "backup_pins_from", "pin_level", "expires",
+        "include_subdomains", "report_uri", "id"
     ])]
     pub(crate) pinset: Option<String>,
     /// The policy file for --pinset.
@@ -676,10 +681,32 @@ pub(crate) struct ExportArgs {
     /// A backup pin: a key held in reserve, not in today's chain. Repeatable.
     #[arg(long = "backup-pin", value_name = "PIN")]
     pub(crate) backup_pins: Vec<String>,
-    /// Level of the pinned keys; curl and Envoy match leaf keys only (CA
-    /// keys are refused), and iOS lists leaf and CA keys separately. Unset
-    /// means unknown: keys the CA dataset knows are CA keys, others are listed
-    /// as CA keys with a warning.
+    /// Pin the keys of the certificates in FILE (a chain or bundle, PEM or
+    /// DER; public keys and certificate requests too; `-` for stdin), each at
+    /// its certificate's level, labelled with its name; a chain's root is
+    /// completed from --roots. A pin whose certificates have all expired is
+    /// warned about. Repeatable.
+    #[arg(long = "pins-from", value_name = "FILE")]
+    pub(crate) pins_from: Vec<String>,
+    /// Like --pins-from, for backup pins: another CA's chain, or the request
+    /// of a pre-generated key. Repeatable.
+    #[arg(long = "backup-pins-from", value_name = "FILE")]
+    pub(crate) backup_pins_from: Vec<String>,
+    /// Which certificates of --pins-from / --backup-pins-from files are
+    /// pinned (`ca`: intermediates and roots); public keys and requests are
+    /// always taken.
+    #[arg(long, value_enum, default_value_t = FromLevel::All, value_name = "LEVEL")]
+    pub(crate) from_level: FromLevel,
+    /// Trust anchors completing the chains of --pins-from files with their
+    /// root: `webpki` (Mozilla's, built in), `system`, `none`, or a PEM/DER file.
+    #[arg(long, default_value = "webpki", value_name = "webpki|system|none|FILE")]
+    pub(crate) roots: String,
+    /// Level of the keys given as pins (--pin, --backup-pin, and public keys
+    /// or requests in --pins-from files; a certificate's key takes the
+    /// certificate's level); curl and Envoy match leaf keys only (CA keys
+    /// are refused), and iOS lists leaf and CA keys separately. Unset means
+    /// unknown: keys the CA dataset knows are CA keys, others are listed as
+    /// CA keys with a warning.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub(crate) pin_level: Option<PinLevelArg>,
     /// Stop enforcing after this date (YYYY-MM-DD), where the platform can.
@@ -714,6 +741,17 @@ pub(crate) struct ExportArgs {
     /// Print `{format, content, warnings}` as JSON instead of the config.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// Which certificates of a `--pins-from` file are pinned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FromLevel {
+    Leaf,
+    Intermediate,
+    Root,
+    /// Intermediates and roots.
+    Ca,
+    All,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -56,7 +56,7 @@ pub(crate) fn run(args: PinArgs) -> anyhow::Result<ExitCode> {
             eprintln!("pinwarden: {e}");
         }
     }
-    pin_render::render(&reports, format, roots.store.as_ref())?;
+    pin_render::render(&reports, format, roots.store.as_ref(), args.wide)?;
     // The process ends here: let the OS reclaim a bundle's worth of small
     // allocations at once instead of freeing them one by one.
     std::mem::forget(reports);

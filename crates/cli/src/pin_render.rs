@@ -4,10 +4,11 @@
 
 use std::io::{ErrorKind, IsTerminal as _, Write as _};
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use owo_colors::OwoColorize as _;
 use pinwarden_core::{KeyInfo, Level, Link, TrustStore, short_name};
 use serde_json::{Value, json};
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use crate::args::PinFormat;
 use crate::pin_report::{InputReport, Row, RowItem};
@@ -17,8 +18,9 @@ pub(crate) fn render(
     reports: &[InputReport],
     format: PinFormat,
     store: &TrustStore,
+    wide: bool,
 ) -> anyhow::Result<()> {
-    match write_all(reports, format, store) {
+    match write_all(reports, format, store, wide) {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
@@ -28,6 +30,7 @@ fn write_all(
     reports: &[InputReport],
     format: PinFormat,
     store: &TrustStore,
+    wide: bool,
 ) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out: Box<dyn std::io::Write> = if format == PinFormat::Table {
@@ -37,7 +40,7 @@ fn write_all(
         Box::new(std::io::BufWriter::new(stdout.lock()))
     };
     match format {
-        PinFormat::Table => table(&mut out, reports, store)?,
+        PinFormat::Table => table(&mut out, reports, store, wide)?,
         PinFormat::Json => {
             let doc = json!({
                 "roots": store.name,
@@ -215,10 +218,29 @@ fn report_json(report: &InputReport, store: &TrustStore) -> Value {
     })
 }
 
+/// The width the table fits unless --wide: the subject gives way.
+const TABLE_WIDTH: usize = 120;
+/// A subject is never cut shorter than this (the table then grows past
+/// [`TABLE_WIDTH`] instead).
+const MIN_SUBJECT: usize = 16;
+
+/// One row of the table, as text.
+struct Line {
+    position: String,
+    level: &'static str,
+    subject: String,
+    issuer: String,
+    expires: String,
+    expired: bool,
+    key: String,
+    pin: String,
+}
+
 fn table(
     out: &mut impl std::io::Write,
     reports: &[InputReport],
     store: &TrustStore,
+    wide: bool,
 ) -> std::io::Result<()> {
     let now = time::OffsetDateTime::now_utc();
     let many = reports.len() > 1;
@@ -245,39 +267,129 @@ fn table(
             writeln!(out, "{head}")?;
         }
         first = false;
-        if !report.rows.is_empty() {
-            let mut t = Table::new();
-            t.load_preset(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_header(["#", "level", "subject", "issuer", "expires", "key", "pin"]);
-            if !std::io::stdout().is_terminal() {
-                t.force_no_tty();
-            }
-            for row in &report.rows {
+        let lines: Vec<Line> = report
+            .rows
+            .iter()
+            .map(|row| {
                 let (subject, issuer, not_after, key) = describe(report, row, store);
-                let expires = match not_after {
-                    Some(t) if t < now => format!("{} (expired)", t.date()),
-                    Some(t) => t.date().to_string(),
-                    None => "—".to_owned(),
-                };
-                t.add_row([
-                    row.position
+                let expired = not_after.is_some_and(|t| t < now);
+                Line {
+                    position: row
+                        .position
                         .map_or_else(|| "store".to_owned(), |p| p.to_string()),
-                    level_name(row.level).to_owned(),
-                    short_name(&subject).to_owned(),
-                    issuer.as_deref().map_or("—", short_name).to_owned(),
-                    expires,
-                    key.map_or_else(|| "—".to_owned(), |k| k.to_string()),
-                    row.pin.to_string(),
-                ]);
-            }
-            writeln!(out, "{t}")?;
+                    level: level_name(row.level),
+                    subject: short_name(&subject).to_owned(),
+                    issuer: issuer.as_deref().map_or("—", short_name).to_owned(),
+                    expires: match not_after {
+                        Some(t) if expired => format!("EXPIRED {}", t.date()),
+                        Some(t) => t.date().to_string(),
+                        None => "—".to_owned(),
+                    },
+                    expired,
+                    key: key.map_or_else(|| "—".to_owned(), |k| k.to_string()),
+                    pin: row.pin.to_string(),
+                }
+            })
+            .collect();
+        if !lines.is_empty() {
+            writeln!(out, "{}", render_table(&lines, wide))?;
+        }
+        let expired = lines.iter().filter(|l| l.expired).count();
+        if expired > 0 {
+            let said = if expired == 1 {
+                "1 certificate above has expired: clients refuse it; its pin matches only a renewal \
+                 with the same key"
+                    .to_owned()
+            } else {
+                format!(
+                    "{expired} certificates above have expired: clients refuse them; their pins \
+                     match only a renewal with the same key"
+                )
+            };
+            writeln!(out, "{} {said}", "warning:".red().bold())?;
         }
         for note in &report.notes {
             writeln!(out, "{} {note}", "note:".yellow())?;
         }
     }
     Ok(())
+}
+
+/// The table of one input: every column with `wide`, else position, level,
+/// subject (shortened with `…` to fit [`TABLE_WIDTH`]), expiry and pin.
+fn render_table(lines: &[Line], wide: bool) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !std::io::stdout().is_terminal() {
+        t.force_no_tty();
+    }
+    let expires = |l: &Line| {
+        let cell = Cell::new(&l.expires);
+        if l.expired { cell.fg(Color::Red) } else { cell }
+    };
+    if wide {
+        t.set_header(["#", "level", "subject", "issuer", "expires", "key", "pin"]);
+        for l in lines {
+            t.add_row(vec![
+                Cell::new(&l.position),
+                Cell::new(l.level),
+                Cell::new(&l.subject),
+                Cell::new(&l.issuer),
+                expires(l),
+                Cell::new(&l.key),
+                Cell::new(&l.pin),
+            ]);
+        }
+        return t;
+    }
+    let header = ["#", "level", "subject", "expires", "pin"];
+    let widest = |head: &str, cell: &dyn Fn(&Line) -> &str| {
+        lines
+            .iter()
+            .map(|l| cell(l).width())
+            .chain([head.width()])
+            .max()
+            .unwrap_or(0)
+    };
+    // Each column takes its padding and one rule; the table one more rule.
+    let frame = 3 * header.len() + 1;
+    let others = widest("#", &|l| &l.position)
+        + widest("level", &|l| l.level)
+        + widest("expires", &|l| &l.expires)
+        + widest("pin", &|l| &l.pin);
+    let room = TABLE_WIDTH.saturating_sub(frame + others).max(MIN_SUBJECT);
+    t.set_header(header);
+    for l in lines {
+        t.add_row(vec![
+            Cell::new(&l.position),
+            Cell::new(l.level),
+            Cell::new(shorten(&l.subject, room)),
+            expires(l),
+            Cell::new(&l.pin),
+        ]);
+    }
+    t
+}
+
+/// `text` cut to `width` columns, ending in `…` when cut.
+fn shorten(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    let mut out = out.trim_end().to_owned();
+    out.push('…');
+    out
 }
 
 fn level_name(level: Option<Level>) -> &'static str {

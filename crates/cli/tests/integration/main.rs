@@ -13,6 +13,7 @@ mod ct_replicas;
 mod curl_pinned;
 mod export_parsers;
 mod export_refusals;
+mod first_run;
 mod golden;
 mod hardening;
 mod init_cmd;

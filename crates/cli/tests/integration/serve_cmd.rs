@@ -185,6 +185,9 @@ fn the_openapi_document_and_the_page() {
     }
     let (code, page) = curl(&format!("{}/", server.url));
     assert_eq!(code, "200");
+    assert!(page.contains("<title>Overview"), "{page}");
+    let (code, page) = curl(&format!("{}/radar", server.url));
+    assert_eq!(code, "200");
     assert!(
         page.contains("<svg") && page.contains("northwind-web"),
         "{page}"
@@ -290,7 +293,8 @@ fn every_page_and_asset_is_served_from_the_binary() {
     require("curl");
     let server = start();
     for (path, needle) in [
-        ("/", "type=\"range\""),
+        ("/", "Organisation: <span class=\"readiness\">ready to pin"),
+        ("/radar", "type=\"range\""),
         ("/applications", "decided by B3, C-hours"),
         (
             "/questions",

@@ -8,13 +8,18 @@
 //! out) unless [`Options::danger_single_pin`] says so, an expiry already past,
 //! and keys in a list of the wrong level (a CA key where the platform checks
 //! the leaf, a leaf key among CA keys), where they never match.
+//!
+//! What is risky but may be meant is exported with a warning: an enforcing
+//! set none of whose pins is a backup, and a pin whose certificates (when the
+//! caller knows them, [`Options::certificates`]) have all expired.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::cert::Level;
 use crate::error::Error;
-use crate::pinset::PinSet;
+use crate::pin::SpkiPin;
+use crate::pinset::{PinRole, PinSet};
 
 mod android;
 mod curl;
@@ -122,6 +127,23 @@ pub struct Options {
     /// Export an enforcing set with a single pin. With no backup, the first
     /// key rotation or CA change locks every client out until it is updated.
     pub danger_single_pin: bool,
+    /// The certificates the pins were taken from, when the caller has them
+    /// (a chain file): a pin whose every certificate here has expired by
+    /// `today` is warned about.
+    pub certificates: Vec<PinnedCertificate>,
+}
+
+/// A certificate whose key is (or may be) pinned: where the pin came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinnedCertificate {
+    /// The pin of the certificate's key.
+    pub pin: SpkiPin,
+    /// The certificate's level.
+    pub level: Option<Level>,
+    /// A name for people: the subject's common name, or the whole subject.
+    pub name: String,
+    /// The last day the certificate is valid (UTC).
+    pub not_after: time::Date,
 }
 
 impl Default for Options {
@@ -131,6 +153,7 @@ impl Default for Options {
             hpkp_max_age: 60 * 24 * 3600,
             today: time::OffsetDateTime::now_utc().date(),
             danger_single_pin: false,
+            certificates: Vec::new(),
         }
     }
 }
@@ -195,7 +218,17 @@ pub fn export(set: &PinSet, format: Format, options: &Options) -> Result<Export,
              rotation or CA change locks every client out until it is updated",
             describe(set)
         ));
+    } else if set.enforce && set.pins.iter().all(|p| p.role != PinRole::Backup) {
+        warnings.push(format!(
+            "{} enforces {} pins and none of them is a backup: if they are all keys of today's \
+             chain, a change of CA (or of the pinned key) locks every client out until it is \
+             updated; add a backup pin (--backup-pin, or role = \"backup\" in the policy): a key \
+             of another CA or a pre-generated key",
+            describe(set),
+            distinct_pins(set)
+        ));
     }
+    warn_expired_certificates(set, options, &mut warnings);
     let placed = if format.checks_levels() {
         level::resolve(set).map_err(refuse)?
     } else {
@@ -246,6 +279,46 @@ fn warn_no_reporting(set: &PinSet, platform: &str, warnings: &mut Vec<String>) {
     }
 }
 
+/// Warns about each pin whose known certificates have all expired: clients
+/// refuse an expired certificate, so such a pin matches only a chain carrying
+/// a renewed certificate for the same key, which nobody has shown exists.
+fn warn_expired_certificates(set: &PinSet, options: &Options, warnings: &mut Vec<String>) {
+    let mut seen: Vec<&SpkiPin> = Vec::new();
+    for entry in &set.pins {
+        if seen.contains(&&entry.pin) {
+            continue;
+        }
+        seen.push(&entry.pin);
+        // The certificate of this key that stays valid the longest.
+        let Some(latest) = options
+            .certificates
+            .iter()
+            .filter(|c| c.pin == entry.pin)
+            .max_by_key(|c| c.not_after)
+        else {
+            continue;
+        };
+        if latest.not_after > options.today {
+            continue;
+        }
+        let when = if latest.not_after == options.today {
+            format!("expires today ({})", latest.not_after)
+        } else {
+            format!("expired on {}", latest.not_after)
+        };
+        let what = match latest.level {
+            Some(level) => format!("the {level} certificate"),
+            None => "the certificate".to_owned(),
+        };
+        warnings.push(format!(
+            "{what} {:?} behind pin {} {when}: clients refuse an expired certificate, so this \
+             pin matches only if the server now sends a renewed certificate for the same key; \
+             pin the chain the hosts serve today (pinwarden pin HOST)",
+            latest.name, entry.pin
+        ));
+    }
+}
+
 /// Refuses CA keys for a platform that checks the leaf key only: there they
 /// never match, and a backup among them is no backup.
 fn refuse_ca_keys(placed: &[level::Placed<'_>], platform: &str) -> Result<(), String> {
@@ -263,7 +336,8 @@ fn refuse_ca_keys(placed: &[level::Placed<'_>], platform: &str) -> Result<(), St
     }
     Err(format!(
         "{platform} checks only the leaf certificate's key, so CA-level pins never match there: {}; \
-         export leaf keys only (--pin-level leaf), or use a platform that checks the chain",
+         export leaf keys only (--pin-level leaf, or --from-level leaf with --pins-from), \
+         or use a platform that checks the chain",
         ca.join(", ")
     ))
 }

@@ -334,3 +334,100 @@ fn empty_sets_are_refused() {
         assert!(run(&s, format).is_err(), "{format}");
     }
 }
+
+/// Issue 18: two primaries of one chain and no backup went out without a word.
+#[test]
+fn an_enforced_set_without_a_backup_is_warned_about() {
+    let mut s = set(&["api.example.com"], true);
+    s.pins[1].role = PinRole::Primary;
+    for format in Format::ALL {
+        match run(&s, format) {
+            Ok(out) => assert!(
+                out.warnings.iter().any(|w| w.contains(
+                    "pin set \"test\" for api.example.com enforces 2 pins and none of them is a backup"
+                )),
+                "{format}: {:?}",
+                out.warnings
+            ),
+            // HPKP refuses it itself (RFC 7469 requires a backup); curl and
+            // Envoy refuse the CA keys first.
+            Err(e) => assert!(
+                matches!(format, Format::Hpkp | Format::Curl | Format::Envoy),
+                "{format}: {e}"
+            ),
+        }
+    }
+    // Report-only: nothing is locked out.
+    s.enforce = false;
+    let out = run(&s, Format::Trustkit).unwrap();
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("backup")),
+        "{:?}",
+        out.warnings
+    );
+    // With a backup: no warning.
+    let out = run(&set(&["api.example.com"], true), Format::AndroidNsc).unwrap();
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("backup")),
+        "{:?}",
+        out.warnings
+    );
+}
+
+/// Issue 18: an expired intermediate was pinned and exported without a word.
+#[test]
+fn a_pin_whose_certificates_all_expired_is_warned_about() {
+    let s = set(&["api.example.com"], true);
+    let cert = |not_after: time::Date| PinnedCertificate {
+        pin: s.pins[0].pin,
+        level: Some(Level::Intermediate),
+        name: "Example CA 1".into(),
+        not_after,
+    };
+    let with = |certificates: Vec<PinnedCertificate>| Options {
+        certificates,
+        ..options()
+    };
+    let expired = with(vec![cert(time::macros::date!(2025 - 05 - 11))]);
+    for format in [Format::AndroidNsc, Format::Json, Format::Trustkit] {
+        let out = export(&s, format, &expired).unwrap();
+        let all = out.warnings.join("\n");
+        assert!(
+            all.contains(&format!(
+                "the intermediate certificate \"Example CA 1\" behind pin {} expired on 2025-05-11",
+                s.pins[0].pin
+            )),
+            "{format}: {all}"
+        );
+    }
+    // A renewal of the same key that is still valid: the pin is fine.
+    let renewed = with(vec![
+        cert(time::macros::date!(2025 - 05 - 11)),
+        cert(time::macros::date!(2027 - 05 - 11)),
+    ]);
+    let out = export(&s, Format::AndroidNsc, &renewed).unwrap();
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("expired")),
+        "{:?}",
+        out.warnings
+    );
+    // The last day is today: said so.
+    let today = with(vec![cert(time::macros::date!(2026 - 12 - 01))]);
+    let out = export(&s, Format::AndroidNsc, &today).unwrap();
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("expires today (2026-12-01)")),
+        "{:?}",
+        out.warnings
+    );
+    // A certificate of a key that isn't pinned says nothing.
+    let mut other = cert(time::macros::date!(2020 - 01 - 01));
+    other.pin = SpkiPin::from_spki_der(b"other");
+    let out = export(&s, Format::AndroidNsc, &with(vec![other])).unwrap();
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("expired")),
+        "{:?}",
+        out.warnings
+    );
+}
