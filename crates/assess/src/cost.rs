@@ -205,6 +205,16 @@ pub fn cost(policy: &Policy, facts: &Facts, decisions: &[Decision]) -> Cost {
     }
 }
 
+/// An amount for people: whole with thousands separators ("16,800"), else
+/// one decimal ("2.5").
+pub fn amount(value: f64) -> String {
+    if (value - value.round()).abs() < 0.05 {
+        grouped(value)
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// A whole amount with thousands separators: 72000.4 → "72,000".
 pub fn grouped(amount: f64) -> String {
     let rounded = amount.round();

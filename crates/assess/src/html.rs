@@ -237,9 +237,9 @@ fn report_document(report: &Report, styles: &str) -> String {
     for line in &c.lines {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             xml_escape(&line.item),
-            line.amount,
+            crate::cost::amount(line.amount),
             xml_escape(&line.unit),
             xml_escape(&line.assumption)
         );

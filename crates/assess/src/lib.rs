@@ -33,7 +33,7 @@ mod rules;
 mod runbook;
 mod svg;
 
-pub use cost::{Cost, CostLine, cost, grouped};
+pub use cost::{Cost, CostLine, amount, cost, grouped};
 pub use decision::{Decision, Level, Verdict, decide};
 pub use facts::{AppFacts, Fact, Facts, OrgFacts, Speed};
 pub use gates::{Gate, GateState, gates};

@@ -227,8 +227,11 @@ fn text(report: &Report) -> String {
     for line in &c.lines {
         let _ = writeln!(
             out,
-            "  {}: {:.1} {}\n      {}",
-            line.item, line.amount, line.unit, line.assumption
+            "  {}: {} {}\n      {}",
+            line.item,
+            pinwarden_assess::amount(line.amount),
+            line.unit,
+            line.assumption
         );
     }
     let _ = writeln!(out, "  instead: {}", c.instead);
@@ -353,8 +356,11 @@ fn markdown(report: &Report) -> String {
     for line in &c.lines {
         let _ = writeln!(
             out,
-            "| {} | {:.1} | {} | {} |",
-            line.item, line.amount, line.unit, line.assumption
+            "| {} | {} | {} | {} |",
+            line.item,
+            pinwarden_assess::amount(line.amount),
+            line.unit,
+            line.assumption
         );
     }
     let _ = writeln!(out, "\nInstead: {}", c.instead);

@@ -167,15 +167,6 @@ pub(crate) fn grade(overall: u8) -> &'static str {
     }
 }
 
-/// "3 engineer-weeks", "2.5 a year": a number of things, one decimal at most.
-fn amount(value: f64) -> String {
-    if (value - value.round()).abs() < 0.05 {
-        pinwarden_assess::grouped(value)
-    } else {
-        format!("{value:.1}")
-    }
-}
-
 /// A short name of a dimension, for the radar's axes.
 fn short_title(d: Dimension) -> &'static str {
     match d {
@@ -607,13 +598,19 @@ async fn overview_page(State(state): State<AppState>) -> Response {
     let costs = vec![
         (
             "Implementation".to_owned(),
-            format!("{} engineer-weeks", amount(c.implementation_weeks)),
+            format!(
+                "{} engineer-weeks",
+                pinwarden_assess::amount(c.implementation_weeks)
+            ),
             format!("{} pinned application(s)", c.pinned_applications),
         ),
         (
             "Operations".to_owned(),
             format!("{} a year", money(c.yearly_operations)),
-            format!("{} pin changes a year", amount(c.pin_changes_per_year)),
+            format!(
+                "{} pin changes a year",
+                pinwarden_assess::amount(c.pin_changes_per_year)
+            ),
         ),
         (
             "Incident response".to_owned(),
@@ -1483,9 +1480,9 @@ mod tests {
 
     #[test]
     fn amounts_carry_thousands_separators() {
-        assert_eq!(amount(16_800.0), "16,800");
-        assert_eq!(amount(2.5), "2.5");
-        assert_eq!(amount(18.0), "18");
+        assert_eq!(pinwarden_assess::amount(16_800.0), "16,800");
+        assert_eq!(pinwarden_assess::amount(2.5), "2.5");
+        assert_eq!(pinwarden_assess::amount(18.0), "18");
     }
 
     #[test]
