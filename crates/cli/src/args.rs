@@ -199,6 +199,16 @@ pub(crate) enum ManifestCommand {
     Show(ShowArgs),
     /// Verify envelopes and write them as static files (DIR/APP/manifest.json and vN.json).
     Publish(PublishArgs),
+    /// Write the shared test vectors other clients test against (new keys on each run).
+    Vectors(VectorsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VectorsArgs {
+    /// The directory to write (created if needed): keys.json, manifests.json,
+    /// cohorts.json, hosts.json, sets.json, chains.json and README.md.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: String,
 }
 
 #[derive(Debug, Args)]

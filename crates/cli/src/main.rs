@@ -27,6 +27,7 @@ mod pin_report;
 mod policy_file;
 mod serve_cmd;
 mod simulate_cmd;
+mod vectors_pki;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();

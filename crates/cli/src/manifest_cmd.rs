@@ -1,4 +1,4 @@
-//! `pinwarden manifest keygen|sign|verify|show|publish`.
+//! `pinwarden manifest keygen|sign|verify|show|publish|vectors`.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::args::{
-    KeygenArgs, ManifestCommand, PublishArgs, ShowArgs, SignArgs, TrustArgs, VerifyArgs,
+    KeygenArgs, ManifestCommand, PublishArgs, ShowArgs, SignArgs, TrustArgs, VectorsArgs,
+    VerifyArgs,
 };
 
 pub(crate) fn run(command: ManifestCommand) -> anyhow::Result<ExitCode> {
@@ -24,6 +25,7 @@ pub(crate) fn run(command: ManifestCommand) -> anyhow::Result<ExitCode> {
         ManifestCommand::Verify(a) => verify(&a),
         ManifestCommand::Show(a) => show(&a),
         ManifestCommand::Publish(a) => publish(&a),
+        ManifestCommand::Vectors(a) => vectors(&a),
     }
 }
 
@@ -472,4 +474,37 @@ fn publish(a: &PublishArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the shared test vectors (pinwarden_manifest::vectors), with the
+/// chain cases' certificates made here (crate::vectors_pki).
+fn vectors(a: &VectorsArgs) -> anyhow::Result<ExitCode> {
+    let pki = crate::vectors_pki::make()?;
+    let vectors = pinwarden_manifest::vectors::Vectors::generate(&pki)?;
+    let out = Path::new(&a.out);
+    vectors
+        .write(out)
+        .with_context(|| format!("can't write the vectors to {}", out.display()))?;
+    println!(
+        "wrote {}: {} keys, {} manifest, {} cohort, {} host, {} pin-set and {} chain cases",
+        out.display(),
+        vectors.keys.keys.len(),
+        vectors.manifests.cases.len(),
+        vectors.cohorts.cases.len(),
+        vectors.hosts.cases.len(),
+        vectors.sets.cases.len(),
+        vectors.chains.cases.len()
+    );
+    if vectors.disagreements.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "warning: pinwarden's host patterns disagree with OkHttp's semantics in {} case(s) \
+         (hosts.json keeps OkHttp's answer):",
+        vectors.disagreements.len()
+    );
+    for d in &vectors.disagreements {
+        eprintln!("  {d}");
+    }
+    Ok(ExitCode::from(1))
 }

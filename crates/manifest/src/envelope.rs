@@ -4,7 +4,7 @@
 //! type of document.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
 use crate::{Error, Manifest, SigningKey};
 
@@ -72,9 +72,20 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     STANDARD
         .decode(text)
+        .or_else(|_| STANDARD_NO_PAD.decode(text))
         .or_else(|_| URL_SAFE.decode(text))
         .or_else(|_| URL_SAFE_NO_PAD.decode(text))
         .ok()
+}
+
+/// Whether `bytes` is a JSON object (after leading white space): serde
+/// would otherwise take a struct written as a JSON array, which no other
+/// DSSE or manifest reader accepts.
+pub(crate) fn is_json_object(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(&b'{')
 }
 
 /// Signs `manifest` with every key; the manifest is checked first.
@@ -116,6 +127,9 @@ impl Envelope {
                 "{} bytes, more than the {MAX_ENVELOPE_BYTES} allowed",
                 bytes.len()
             )));
+        }
+        if !is_json_object(bytes) {
+            return Err(Error::Envelope("an envelope is a JSON object".into()));
         }
         let wire: Wire =
             serde_json::from_slice(bytes).map_err(|e| Error::Envelope(e.to_string()))?;

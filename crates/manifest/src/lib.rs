@@ -31,6 +31,7 @@ mod envelope;
 mod error;
 mod keys;
 mod payload;
+pub mod vectors;
 mod verify;
 
 pub use cohort::{cohort, in_candidate};

@@ -85,6 +85,9 @@ impl Manifest {
 
     /// Parses and checks a payload.
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        if !crate::envelope::is_json_object(bytes) {
+            return Err(Error::Payload("a manifest is a JSON object".into()));
+        }
         let manifest: Self =
             serde_json::from_slice(bytes).map_err(|e| Error::Payload(e.to_string()))?;
         manifest.check()?;

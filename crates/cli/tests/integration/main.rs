@@ -31,3 +31,4 @@ mod simulate_cmd;
 mod simulate_scenarios;
 mod support;
 mod telemetry;
+mod vectors;

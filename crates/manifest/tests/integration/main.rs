@@ -2,3 +2,4 @@
 
 mod dsse;
 mod signing;
+mod vectors;
