@@ -196,12 +196,7 @@ fn change(args: &SimulateArgs, store: &TrustStore, model: &KeyModel<'_>) -> anyh
                 .ca
                 .as_deref()
                 .context("root-distrust needs the CA: pinwarden simulate root-distrust NAME|PIN")?;
-            let norm = |s: &str| -> String {
-                s.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .flat_map(char::to_lowercase)
-                    .collect()
-            };
+            let norm = pinwarden_core::cadata::normalise_name;
             // A distrust event of the dataset covers all its roots (Entrust,
             // Symantec); else one root, by pin or name.
             let events: Vec<_> = model

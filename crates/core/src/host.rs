@@ -51,8 +51,13 @@ impl HostPattern {
     /// How specific it is, for choosing among patterns that all match one
     /// host: a longer domain first, then exact before `*.` before `**.`.
     pub fn specificity(&self) -> (usize, u8) {
+        self.specificity_as(self.kind)
+    }
+
+    /// [`Self::specificity`] as if the pattern were of `kind`.
+    pub(crate) fn specificity_as(&self, kind: PatternKind) -> (usize, u8) {
         let labels = self.domain.split('.').count();
-        let rank = match self.kind {
+        let rank = match kind {
             PatternKind::Exact => 2,
             PatternKind::OneLabel => 1,
             PatternKind::AnyDepth => 0,
@@ -63,12 +68,18 @@ impl HostPattern {
     /// Whether `host` falls under this pattern (case-insensitive, trailing
     /// dot ignored; an IPv6 address in any notation, brackets or not).
     pub fn matches(&self, host: &str) -> bool {
+        self.matches_as(self.kind, host)
+    }
+
+    /// [`Self::matches`] as if the pattern were of `kind` (a pin set's
+    /// `include_subdomains` widens an exact name), without a copy.
+    pub(crate) fn matches_as(&self, kind: PatternKind, host: &str) -> bool {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare.parse::<std::net::Ipv6Addr>() {
-            return self.kind == PatternKind::Exact && self.domain == ip.to_string();
+            return kind == PatternKind::Exact && self.domain == ip.to_string();
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        match self.kind {
+        match kind {
             PatternKind::Exact => host == self.domain,
             PatternKind::OneLabel => host
                 .strip_suffix(&self.domain)

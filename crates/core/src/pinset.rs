@@ -144,32 +144,37 @@ impl PinSet {
         }
     }
 
-    /// The patterns as clients must apply them: with `include_subdomains`,
+    /// The kind `pattern` has as clients apply it: with `include_subdomains`,
     /// an exact name reaches every depth below it (`**.`).
+    fn effective_kind(&self, pattern: &HostPattern) -> PatternKind {
+        match pattern.kind() {
+            PatternKind::Exact if self.include_subdomains => PatternKind::AnyDepth,
+            kind => kind,
+        }
+    }
+
+    /// The patterns as clients must apply them (see `effective_kind`).
     pub fn effective_hosts(&self) -> Vec<HostPattern> {
         self.hosts
             .iter()
-            .map(|h| match h.kind() {
-                PatternKind::Exact if self.include_subdomains => h.with_kind(PatternKind::AnyDepth),
-                _ => h.clone(),
-            })
+            .map(|h| h.with_kind(self.effective_kind(h)))
             .collect()
     }
 
     /// Whether `host` is covered by the set.
     pub fn covers(&self, host: &str) -> bool {
-        self.effective_hosts().iter().any(|p| p.matches(host))
+        self.best_match(host).is_some()
     }
 
     /// The most specific of the set's patterns that covers `host`, as
     /// written (its reach widened by `include_subdomains`), with how
-    /// specific it is (see [`HostPattern::specificity`]).
+    /// specific it is (see [`HostPattern::specificity`]). It runs in every
+    /// pinned handshake, so it copies no pattern.
     pub fn best_match(&self, host: &str) -> Option<(&HostPattern, (usize, u8))> {
         self.hosts
             .iter()
-            .zip(self.effective_hosts())
-            .filter(|(_, effective)| effective.matches(host))
-            .map(|(written, effective)| (written, effective.specificity()))
+            .filter(|h| h.matches_as(self.effective_kind(h), host))
+            .map(|h| (h, h.specificity_as(self.effective_kind(h))))
             .max_by_key(|(_, specificity)| *specificity)
     }
 

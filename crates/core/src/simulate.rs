@@ -333,7 +333,7 @@ fn same_operator_as(
         of_root
             .operator
             .as_deref()
-            .is_some_and(|o| o.eq_ignore_ascii_case(operator))
+            .is_some_and(|o| crate::cadata::same_name(o, operator))
     })
 }
 

@@ -68,7 +68,9 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Decodes DSSE base64: standard or URL-safe alphabet, padded or not.
+/// Decodes DSSE base64: standard or URL-safe alphabet (DSSE's envelope.md
+/// allows either), padded or not (it is silent on padding, and the URL-safe
+/// form is commonly sent without).
 pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     STANDARD
         .decode(text)

@@ -1155,8 +1155,9 @@ fn manifest_specs<'k>(s: &Signers<'k>) -> Result<Vec<Spec<'k>>, VectorError> {
         );
     }
     {
-        // Standard alphabet without padding: DSSE allows either alphabet,
-        // padded or not.
+        // Standard alphabet without padding: DSSE's envelope.md allows either
+        // alphabet and says nothing of padding; pinwarden takes both alphabets
+        // with or without it, as it already did for the URL-safe one.
         let unpad = |text: &str| text.trim_end_matches('=').to_owned();
         let mut env = env_a.clone();
         env.payload = unpad(&env.payload);
@@ -1166,7 +1167,8 @@ fn manifest_specs<'k>(s: &Signers<'k>) -> Result<Vec<Spec<'k>>, VectorError> {
         push(
             "standard-base64-unpadded",
             "p256-one-signer with payload and signature in the standard base64 alphabet without \
-             padding: accepted (DSSE allows standard or URL-safe, padded or not).",
+             padding: accepted (DSSE allows either alphabet and is silent on padding; pinwarden \
+             accepts both alphabets padded or not).",
             env.to_json(),
             vec![a],
             1,

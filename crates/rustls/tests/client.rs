@@ -4,7 +4,7 @@
 //! failure reports reaching a collector.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use pinwarden_core::policy::Policy;
@@ -15,11 +15,11 @@ use pinwarden_rustls::{
     UpdaterConfig,
 };
 use pinwarden_server::{AppState, Manifests, Store, router};
-use pinwarden_test_support::{Ca, KeyKind, Leaf, TlsListener, TlsServer};
+use pinwarden_test_support::{Ca, KeyKind, Leaf, ReportSink, TlsListener, TlsServer};
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::{CertificateDer, ServerName};
 use time::OffsetDateTime;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const HOST: &str = "api.pinwarden.test";
 const APP: &str = "mobile";
@@ -428,26 +428,10 @@ async fn failures_are_reported_once_and_report_only_lets_the_connection_through(
     let roots = roots(&[&ca, &other]);
 
     // A collector for reports, on plain HTTP.
-    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let sink = Arc::clone(&received);
-    let app = axum::Router::new().route(
-        "/report",
-        axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
-            let sink = Arc::clone(&sink);
-            async move {
-                sink.lock().unwrap().push(v);
-                axum::http::StatusCode::ACCEPTED
-            }
-        }),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let collector = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let sink = ReportSink::start().await;
 
     let mut config = ReporterConfig::new("com.example.mobile", "5.1.0", Arc::clone(&roots));
-    config.default_report_uri = Some(format!("http://{collector}/report"));
+    config.default_report_uri = Some(sink.uri());
     let reporter = Reporter::spawn(config).unwrap();
     let pins = PinStore::new(vec![pin_set(HOST, &[&ca.spki])]);
     let (wrong, wrong_leaf) = server(&other);
@@ -489,7 +473,7 @@ async fn failures_are_reported_once_and_report_only_lets_the_connection_through(
         2,
         "the same failure again is not resent"
     );
-    let reports = received.lock().unwrap().clone();
+    let reports = sink.received();
     let report = &reports[0];
     assert_eq!(report["app-bundle-id"], "com.example.mobile");
     assert_eq!(report["hostname"], HOST);

@@ -15,11 +15,11 @@ use pinwarden_rustls::{
     ActivePins, Baseline, ManifestUpdater, PinSource, PinStore, PinningVerifier, Reporter,
     ReporterConfig, UpdaterConfig, UpdaterError,
 };
-use pinwarden_test_support::{Ca, KeyKind, TlsListener};
+use pinwarden_test_support::{Ca, KeyKind, ReportSink, TlsListener};
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use time::OffsetDateTime;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const HOST: &str = "api.example.test";
 const APP: &str = "mobile";
@@ -687,23 +687,7 @@ async fn reports_name_the_pattern_that_matched_and_use_the_manifests_uri() {
     let server =
         pinwarden_test_support::TlsServer::start(vec![leaf.der.clone()], leaf.key_der.clone());
     // A collector on plain HTTP.
-    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let sink = Arc::clone(&received);
-    let app = axum::Router::new().route(
-        "/manifest-reports",
-        axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
-            let sink = Arc::clone(&sink);
-            async move {
-                sink.lock().unwrap().push(v);
-                axum::http::StatusCode::ACCEPTED
-            }
-        }),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let collector = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let sink = ReportSink::start().await;
     // No report URI on the set, none by default: the manifest's applies.
     let reporter = Reporter::spawn(ReporterConfig::new(
         "com.example",
@@ -713,7 +697,7 @@ async fn reports_name_the_pattern_that_matched_and_use_the_manifests_uri() {
     .unwrap();
     let pins = PinStore::new(Vec::new());
     pins.replace(ActivePins {
-        report_uri: Some(format!("http://{collector}/manifest-reports")),
+        report_uri: Some(sink.uri()),
         ..ActivePins::built_in(vec![set(
             "wide",
             "**.example.test",
@@ -728,12 +712,12 @@ async fn reports_name_the_pattern_that_matched_and_use_the_manifests_uri() {
     );
     assert!(handshake(verifier, server.addr, HOST).await.is_err());
     for _ in 0..100 {
-        if !received.lock().unwrap().is_empty() {
+        if !sink.received().is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let reports = received.lock().unwrap().clone();
+    let reports = sink.received();
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0]["hostname"], HOST);
     assert_eq!(reports[0]["noted-hostname"], "**.example.test");

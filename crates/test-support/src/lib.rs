@@ -9,6 +9,7 @@ mod ct_tiled_log;
 mod dns;
 mod pki;
 mod postgres;
+mod report_sink;
 mod tls_listener;
 mod tls_server;
 
@@ -18,5 +19,6 @@ pub use ct_tiled_log::{CtTiledLog, TiledMisbehaviour};
 pub use dns::{CAA, DnsServer, SOA, UdpAnswer, Zone};
 pub use pki::{Ca, KeyKind, Leaf, Pki, Precert};
 pub use postgres::{POSTGRES_ENV, PostgresDb};
+pub use report_sink::ReportSink;
 pub use tls_listener::TlsListener;
 pub use tls_server::TlsServer;

@@ -273,9 +273,14 @@ impl CaDataset {
     }
 }
 
-/// Names compare by their letters and digits only, lowercase: "Let's
-/// Encrypt", "LetsEncrypt" and "lets-encrypt" are one name.
-fn normalise_name(name: &str) -> String {
+/// Whether two CA names are one: they compare by their letters and digits
+/// only, lowercase ("Let's Encrypt", "LetsEncrypt", "lets-encrypt").
+pub fn same_name(a: &str, b: &str) -> bool {
+    normalise_name(a) == normalise_name(b)
+}
+
+/// A name by its letters and digits only, lowercase.
+pub fn normalise_name(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)

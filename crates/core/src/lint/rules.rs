@@ -73,17 +73,6 @@ fn facts<'a>(pin: &'a PolicyPin, context: &Context<'a>) -> KeyFacts<'a> {
     facts
 }
 
-/// Operator names compare by letters and digits, any case.
-fn same_operator(a: &str, b: &str) -> bool {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    norm(a) == norm(b)
-}
-
 static MISSING_BACKUP: Rule = Rule {
     id: "PW001",
     severity: Severity::Error,
@@ -132,7 +121,10 @@ fn single_ca(policy: &Policy, context: &Context<'_>, out: &mut Found) {
         let Some(operators) = operators.filter(|o| !o.is_empty()) else {
             continue;
         };
-        if operators.iter().all(|o| same_operator(o, &operators[0])) {
+        if operators
+            .iter()
+            .all(|o| crate::cadata::same_name(o, &operators[0]))
+        {
             out.push((
                 format!(
                     "every pin of pin set {:?} is a key of {}",
@@ -854,7 +846,7 @@ fn backup_ca_not_pinned(policy: &Policy, context: &Context<'_>, out: &mut Found)
             f.level == Some(Level::Leaf)
                 || f.operator
                     .as_deref()
-                    .is_some_and(|o| same_operator(o, backup))
+                    .is_some_and(|o| crate::cadata::same_name(o, backup))
         });
         if public && !held {
             out.push((
